@@ -1,0 +1,26 @@
+package jwks
+
+import "errors"
+
+// Errors returned by key constructors, lookups and the cache. Each is matched
+// with errors.Is; detail follows the sentinel in the message.
+var (
+	// ErrUnknownKey: no key with the token's kid (or no key for its alg).
+	ErrUnknownKey = errors.New("jwks: unknown key")
+	// ErrKidRequired: the token has no kid and more than one key could match.
+	ErrKidRequired = errors.New("jwks: kid required")
+	// ErrAlgorithmMismatch: the token's alg is not the one its key is bound to.
+	ErrAlgorithmMismatch = errors.New("jwks: algorithm does not match key")
+	// ErrKeysUnavailable: keys were never loaded or are older than MaxStale.
+	ErrKeysUnavailable = errors.New("jwks: keys unavailable")
+	// ErrUnsupportedAlgorithm: an algorithm this package does not handle ("none" included).
+	ErrUnsupportedAlgorithm = errors.New("jwks: unsupported algorithm")
+	// ErrUnsupportedKey: a key type or curve this package does not handle.
+	ErrUnsupportedKey = errors.New("jwks: unsupported key")
+	// ErrWeakKey: RSA under 2048 bits, or an HMAC secret shorter than its hash.
+	ErrWeakKey = errors.New("jwks: weak key")
+	// ErrKeyMismatch: the key's type or curve does not fit the algorithm.
+	ErrKeyMismatch = errors.New("jwks: key does not fit algorithm")
+	// ErrInvalidKID: a kid that is empty, longer than 256 bytes or not printable ASCII.
+	ErrInvalidKID = errors.New("jwks: invalid kid")
+)

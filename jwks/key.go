@@ -1,0 +1,232 @@
+package jwks
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"fmt"
+)
+
+// Algorithms this package binds keys to (RFC 7518 §3.1, RFC 8037 §3.1).
+const (
+	EdDSA = "EdDSA"
+	ES256 = "ES256"
+	ES384 = "ES384"
+	ES512 = "ES512"
+	RS256 = "RS256"
+	RS384 = "RS384"
+	RS512 = "RS512"
+	PS256 = "PS256"
+	PS384 = "PS384"
+	PS512 = "PS512"
+	HS256 = "HS256"
+	HS384 = "HS384"
+	HS512 = "HS512"
+)
+
+// MinRSABits is the smallest RSA modulus accepted for signing or verifying.
+const MinRSABits = 2048
+
+// MaxKIDLen is the longest kid accepted, in bytes.
+const MaxKIDLen = 256
+
+// Key is a verification key bound to exactly one algorithm. The zero Key
+// matches no algorithm. Build one with [NewKey]; its fields cannot be changed
+// afterwards, so a Key that exists has passed every check.
+type Key struct {
+	id       string
+	alg      string
+	material any // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey or []byte
+}
+
+// NewKey binds a public key (or, for HS*, a shared secret as []byte) to alg and
+// kid. An empty alg is derived from the key: RSA→RS256, P-256→ES256,
+// P-384→ES384, P-521→ES512, Ed25519→EdDSA; an HMAC secret needs an explicit
+// alg. It refuses weak keys and keys that do not fit the algorithm. An empty
+// kid is allowed for a key used on its own.
+func NewKey(kid, alg string, key any) (Key, error) {
+	if kid != "" && !ValidKID(kid) {
+		return Key{}, ErrInvalidKID
+	}
+	if alg == "" {
+		var err error
+		if alg, err = DeriveAlgorithm(key); err != nil {
+			return Key{}, err
+		}
+	}
+	if err := checkKey(alg, key); err != nil {
+		return Key{}, err
+	}
+	if b, ok := key.([]byte); ok {
+		key = append([]byte(nil), b...) // the caller's slice may change later
+	}
+	if p, ok := key.(*ed25519.PublicKey); ok {
+		key = *p
+	}
+	return Key{id: kid, alg: alg, material: key}, nil
+}
+
+// ID returns the key id ("" if the key has none).
+func (k Key) ID() string { return k.id }
+
+// Algorithm returns the one JWS alg this key verifies.
+func (k Key) Algorithm() string { return k.alg }
+
+// Material returns the key for signature checks: *ecdsa.PublicKey,
+// ed25519.PublicKey, *rsa.PublicKey, or the HMAC secret as []byte (do not
+// modify it).
+func (k Key) Material() any { return k.material }
+
+// IsSymmetric reports whether the key is an HMAC secret.
+func (k Key) IsSymmetric() bool {
+	_, ok := k.material.([]byte)
+	return ok
+}
+
+// Lookup finds the key that verifies a token. kid is "" when the token has
+// none. Implementations return errors matching [ErrUnknownKey],
+// [ErrKidRequired], [ErrAlgorithmMismatch] or [ErrKeysUnavailable], and are
+// safe for concurrent use.
+type Lookup interface {
+	LookupKey(ctx context.Context, kid, alg string) (Key, error)
+}
+
+// LookupFunc adapts a function to [Lookup].
+type LookupFunc func(ctx context.Context, kid, alg string) (Key, error)
+
+// LookupKey calls f.
+func (f LookupFunc) LookupKey(ctx context.Context, kid, alg string) (Key, error) {
+	return f(ctx, kid, alg)
+}
+
+// ValidKID reports whether kid is 1 to [MaxKIDLen] printable ASCII bytes.
+func ValidKID(kid string) bool {
+	if kid == "" || len(kid) > MaxKIDLen {
+		return false
+	}
+	for i := 0; i < len(kid); i++ {
+		if kid[i] < 0x20 || kid[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// DeriveAlgorithm returns the algorithm a public or private key implies. HMAC
+// secrets imply none and fail with [ErrUnsupportedKey].
+func DeriveAlgorithm(key any) (string, error) {
+	switch k := publicOf(key).(type) {
+	case *rsa.PublicKey:
+		return RS256, nil
+	case ed25519.PublicKey:
+		return EdDSA, nil
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256():
+			return ES256, nil
+		case elliptic.P384():
+			return ES384, nil
+		case elliptic.P521():
+			return ES512, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %T", ErrUnsupportedKey, key)
+}
+
+// publicOf returns the public half of a private key, or key itself.
+func publicOf(key any) any {
+	switch k := key.(type) {
+	case *ed25519.PublicKey:
+		return *k
+	case *ed25519.PrivateKey:
+		return k.Public()
+	case crypto.Signer:
+		return k.Public()
+	}
+	return key
+}
+
+// hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
+func hashSize(alg string) int {
+	switch alg {
+	case HS256:
+		return 32
+	case HS384:
+		return 48
+	case HS512:
+		return 64
+	}
+	return 0
+}
+
+// checkKey verifies that key (public, private or secret) fits alg and is strong
+// enough.
+func checkKey(alg string, key any) error {
+	if n := hashSize(alg); n > 0 {
+		b, ok := key.([]byte)
+		if !ok {
+			return fmt.Errorf("%w: %s needs a []byte secret", ErrKeyMismatch, alg)
+		}
+		if len(b) < n {
+			return fmt.Errorf("%w: %s secret of %d bytes, need %d", ErrWeakKey, alg, len(b), n)
+		}
+		return nil
+	}
+	pub := publicOf(key)
+	switch alg {
+	case EdDSA:
+		if k, ok := pub.(ed25519.PublicKey); ok && len(k) == ed25519.PublicKeySize {
+			return nil
+		}
+	case ES256, ES384, ES512:
+		want := map[string]elliptic.Curve{ES256: elliptic.P256(), ES384: elliptic.P384(), ES512: elliptic.P521()}[alg]
+		if k, ok := pub.(*ecdsa.PublicKey); ok && k.Curve == want {
+			return nil
+		}
+	case RS256, RS384, RS512, PS256, PS384, PS512:
+		if k, ok := pub.(*rsa.PublicKey); ok {
+			if k.N == nil || k.N.BitLen() < MinRSABits {
+				return fmt.Errorf("%w: RSA key under %d bits", ErrWeakKey, MinRSABits)
+			}
+			return nil
+		}
+	default:
+		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
+	}
+	return fmt.Errorf("%w: %T for %s", ErrKeyMismatch, key, alg)
+}
+
+// selectKey applies the kid rules shared by every key set: with a kid, the key
+// of that id; without one, the single key bound to alg. The chosen key must be
+// bound to alg.
+func selectKey(keys []Key, kid, alg string) (Key, error) {
+	if kid == "" {
+		var found Key
+		n := 0
+		for _, k := range keys {
+			if k.alg == alg {
+				found = k
+				n++
+			}
+		}
+		switch n {
+		case 0:
+			return Key{}, ErrUnknownKey
+		case 1:
+			return found, nil
+		}
+		return Key{}, ErrKidRequired
+	}
+	for _, k := range keys {
+		if k.id == kid {
+			if k.alg != alg {
+				return Key{}, ErrAlgorithmMismatch
+			}
+			return k, nil
+		}
+	}
+	return Key{}, ErrUnknownKey
+}

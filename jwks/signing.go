@@ -1,0 +1,111 @@
+package jwks
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+)
+
+// SigningKey is a private key (or HMAC secret) bound to one algorithm and key
+// id. It never prints its private half: fmt and slog show only kid and alg.
+// It is immutable and safe for concurrent use.
+type SigningKey struct {
+	private any // crypto.Signer or []byte
+	public  Key
+}
+
+// SigningKeys is what an issuer signs with: the key active now, and whether
+// it holds the private half of a key id (only tokens signed by a held key are
+// reissued). *SigningKey and *Keyring implement it.
+type SigningKeys interface {
+	Active() *SigningKey
+	Holds(kid string) bool
+}
+
+var _ SigningKeys = (*SigningKey)(nil)
+
+// NewSigningKey binds a private key (*ecdsa.PrivateKey, ed25519.PrivateKey,
+// *rsa.PrivateKey) or an HMAC secret ([]byte) to alg and kid. An empty alg is
+// derived as in [NewKey] (HMAC needs one). An empty kid becomes the RFC 7638
+// thumbprint of the public key; for HMAC it becomes an id derived from the
+// secret with HMAC-SHA-256, which reveals nothing about the secret.
+func NewSigningKey(kid, alg string, private any) (*SigningKey, error) {
+	switch k := private.(type) {
+	case []byte:
+		private = append([]byte(nil), k...)
+	case *ed25519.PrivateKey:
+		private = *k
+	case ed25519.PrivateKey, *ecdsa.PrivateKey, *rsa.PrivateKey:
+	default:
+		return nil, fmt.Errorf("%w: %T is not a private key", ErrUnsupportedKey, private)
+	}
+	var verify any
+	if b, ok := private.([]byte); ok {
+		verify = b
+	} else {
+		verify = private.(crypto.Signer).Public()
+	}
+	if kid == "" {
+		var err error
+		if kid, err = defaultKID(verify); err != nil {
+			return nil, err
+		}
+	}
+	pub, err := NewKey(kid, alg, verify)
+	if err != nil {
+		return nil, err
+	}
+	return &SigningKey{private: private, public: pub}, nil
+}
+
+func defaultKID(key any) (string, error) {
+	if b, ok := key.([]byte); ok {
+		mac := hmac.New(sha256.New, b)
+		mac.Write([]byte("execauth key id"))
+		return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16]), nil
+	}
+	return Thumbprint(key)
+}
+
+// ID returns the key id put in the header of every token this key signs.
+func (k *SigningKey) ID() string { return k.public.id }
+
+// Algorithm returns the JWS alg this key signs with.
+func (k *SigningKey) Algorithm() string { return k.public.alg }
+
+// Private returns the crypto.Signer or HMAC secret. Do not modify it.
+func (k *SigningKey) Private() any { return k.private }
+
+// Public returns the verification key (for HMAC, the same secret).
+func (k *SigningKey) Public() Key { return k.public }
+
+// Active returns k: a single key is always the active one.
+func (k *SigningKey) Active() *SigningKey { return k }
+
+// Holds reports whether kid is k's id.
+func (k *SigningKey) Holds(kid string) bool { return kid == k.public.id }
+
+// Format prints only kid and alg, whatever the verb.
+func (k *SigningKey) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "SigningKey{kid=%s alg=%s}", k.public.id, k.public.alg)
+}
+
+// LogValue logs only kid and alg.
+func (k *SigningKey) LogValue() slog.Value { return k.public.LogValue() }
+
+// Format prints only kid and alg, whatever the verb: a Key may hold an HMAC
+// secret.
+func (k Key) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "Key{kid=%s alg=%s}", k.id, k.alg)
+}
+
+// LogValue logs only kid and alg.
+func (k Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("kid", k.id), slog.String("alg", k.alg))
+}

@@ -1,0 +1,41 @@
+package jwks
+
+import (
+	"context"
+	"fmt"
+)
+
+// Static is a fixed set of verification keys, for keys a host holds itself.
+// It is immutable and safe for concurrent use.
+type Static struct {
+	keys []Key
+}
+
+var _ Lookup = (*Static)(nil)
+
+// NewStatic returns a key set of keys. Two keys with the same kid, or a key
+// without a kid among several, are an error.
+func NewStatic(keys ...Key) (*Static, error) {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if k.alg == "" {
+			return nil, fmt.Errorf("%w: zero Key", ErrUnsupportedKey)
+		}
+		if k.id == "" && len(keys) > 1 {
+			return nil, fmt.Errorf("%w: a key without kid among %d keys", ErrInvalidKID, len(keys))
+		}
+		if seen[k.id] {
+			return nil, fmt.Errorf("%w: duplicate kid %q", ErrInvalidKID, k.id)
+		}
+		seen[k.id] = true
+	}
+	return &Static{keys: append([]Key(nil), keys...)}, nil
+}
+
+// LookupKey returns the key for kid bound to alg; see [Lookup].
+func (s *Static) LookupKey(_ context.Context, kid, alg string) (Key, error) {
+	return selectKey(s.keys, kid, alg)
+}
+
+// Keys returns a copy of the keys.
+func (s *Static) Keys() []Key { return append([]Key(nil), s.keys...) }

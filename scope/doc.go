@@ -1,0 +1,13 @@
+// Package scope names the token classes and permission scopes carried in a
+// token's space-delimited "scope" claim (RFC 8693 §4.2).
+//
+// Every token carries exactly one class value — [Workload], [Execution] or
+// [Processor] — and may carry permission scopes a host defines. A [Set] holds
+// the parsed values; [Set.Class] returns the single class.
+//
+// # Example
+//
+//	set, err := scope.Parse("execution connections:read")
+//	class, err := set.Class() // scope.Execution
+//	ok := set.HasAll("connections:read")
+package scope

@@ -1,0 +1,159 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/execauth/execauth/scope"
+)
+
+// Claims are the claims of a token. [Verifier.Verify] returns them only for a
+// token that passed every check; [Issuer.Mint] takes them to sign.
+//
+// Times are whole seconds; a zero time means the claim is absent.
+type Claims struct {
+	Issuer    string    // iss
+	Subject   string    // sub: the task id (workload, execution) or a principal name (processor)
+	Audience  []string  // aud: a string when one value, an array when several
+	ExpiresAt time.Time // exp
+	NotBefore time.Time // nbf
+	IssuedAt  time.Time // iat
+	ID        string    // jti
+	Scope     scope.Set // scope: one class plus any permission scopes
+	AuthTime  time.Time // auth_time: the run exchange that started this execution-token chain
+
+	// Extra holds host-defined claims as raw JSON values. Names of registered
+	// claims, in any letter case, are not allowed here.
+	Extra map[string]json.RawMessage
+
+	audArray bool   // aud was a JSON array although it holds one value
+	kid      string // kid of the key that verified the token
+}
+
+// registered lists the claim names with a meaning here. A member of the claims
+// object that matches one of them only case-insensitively is rejected.
+var registered = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "auth_time"}
+
+func isRegistered(name string) (exact, variant bool) {
+	for _, r := range registered {
+		if name == r {
+			return true, false
+		}
+		if strings.EqualFold(name, r) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// Class returns the token class in Scope, or "" when there is not exactly one.
+func (c *Claims) Class() scope.Scope {
+	class, _ := c.Scope.Class()
+	return class
+}
+
+// TaskID parses Subject as the task id of a workload or execution token.
+func (c *Claims) TaskID() (uuid.UUID, error) {
+	switch c.Class() {
+	case scope.Workload, scope.Execution:
+		return parseTaskID(c.Subject)
+	}
+	return uuid.UUID{}, ErrSubject
+}
+
+// parseTaskID accepts only the canonical 36-character form, so that a subject
+// compares equal to the path value it names.
+func parseTaskID(s string) (uuid.UUID, error) {
+	if len(s) != 36 {
+		return uuid.UUID{}, ErrSubject
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.UUID{}, ErrSubject
+	}
+	return id, nil
+}
+
+// KeyID returns the kid of the key that verified these claims ("" for claims
+// that did not come from [Verifier.Verify], or a token without kid).
+func (c *Claims) KeyID() string { return c.kid }
+
+// Clone returns a deep copy the caller may modify.
+func (c *Claims) Clone() *Claims {
+	out := *c
+	out.Audience = slices.Clone(c.Audience)
+	out.Scope = slices.Clone(c.Scope)
+	if c.Extra != nil {
+		out.Extra = make(map[string]json.RawMessage, len(c.Extra))
+		for k, v := range c.Extra {
+			out.Extra[k] = slices.Clone(v)
+		}
+	}
+	return &out
+}
+
+// wireClaims fixes the member order of minted tokens.
+type wireClaims struct {
+	Iss      string    `json:"iss,omitempty"`
+	Sub      string    `json:"sub"`
+	Aud      any       `json:"aud"`
+	Iat      int64     `json:"iat"`
+	Nbf      *int64    `json:"nbf,omitempty"`
+	Exp      int64     `json:"exp"`
+	Jti      string    `json:"jti,omitempty"`
+	Scope    scope.Set `json:"scope,omitempty"`
+	AuthTime *int64    `json:"auth_time,omitempty"`
+}
+
+var errReservedExtra = errors.New("token: extra claim uses a registered name")
+
+// MarshalJSON encodes the claims as a JWT claims set: registered claims first,
+// then Extra in name order. Times are integer seconds.
+func (c *Claims) MarshalJSON() ([]byte, error) {
+	w := wireClaims{
+		Iss: c.Issuer, Sub: c.Subject, Aud: c.audienceValue(),
+		Iat: c.IssuedAt.Unix(), Exp: c.ExpiresAt.Unix(), Jti: c.ID, Scope: c.Scope,
+		Nbf: unixOrNil(c.NotBefore), AuthTime: unixOrNil(c.AuthTime),
+	}
+	b, err := json.Marshal(w)
+	if err != nil || len(c.Extra) == 0 {
+		return b, err
+	}
+	b = b[:len(b)-1] // reopen the object
+	for _, name := range slices.Sorted(maps.Keys(c.Extra)) {
+		if exact, variant := isRegistered(name); exact || variant {
+			return nil, errReservedExtra
+		}
+		v := c.Extra[name]
+		if !json.Valid(v) {
+			return nil, errors.New("token: extra claim is not valid JSON")
+		}
+		key, _ := json.Marshal(name)
+		b = append(b, ',')
+		b = append(b, key...)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
+}
+
+func (c *Claims) audienceValue() any {
+	if len(c.Audience) == 1 && !c.audArray {
+		return c.Audience[0]
+	}
+	return c.Audience
+}
+
+func unixOrNil(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.Unix()
+	return &u
+}

@@ -1,0 +1,252 @@
+package token
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
+)
+
+// b64val maps a base64url character to its 6-bit value, or 0xff.
+var b64val = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// frame is a compact JWS split into its parts, without copying.
+type frame struct {
+	header, payload, signature string
+	signingInput               string // header "." payload
+}
+
+// split checks the framing of raw — exactly three non-empty segments of
+// base64url characters, nothing else (no padding, whitespace or CR/LF) — in
+// one pass and without allocating.
+func split(raw string) (frame, error) {
+	d1, d2 := -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '.' {
+			switch {
+			case d1 < 0:
+				d1 = i
+			case d2 < 0:
+				d2 = i
+			default:
+				return frame{}, fmt.Errorf("%w: more than three segments", ErrMalformed)
+			}
+			continue
+		}
+		if b64val[c] == 0xff {
+			return frame{}, fmt.Errorf("%w: character outside base64url", ErrMalformed)
+		}
+	}
+	if d1 <= 0 || d2 <= d1+1 || d2 == len(raw)-1 {
+		return frame{}, fmt.Errorf("%w: need three non-empty segments", ErrMalformed)
+	}
+	return frame{header: raw[:d1], payload: raw[d1+1 : d2], signature: raw[d2+1:], signingInput: raw[:d2]}, nil
+}
+
+// decodeSegment appends the strict base64url decoding of s (already checked
+// to hold only base64url characters) to dst. Non-canonical trailing bits and
+// impossible lengths are errors.
+func decodeSegment(dst []byte, s string) ([]byte, error) {
+	if len(s)%4 == 1 {
+		return nil, fmt.Errorf("%w: base64url length", ErrMalformed)
+	}
+	if need := len(dst) + len(s)*3/4; cap(dst) < need {
+		dst = append(make([]byte, 0, need), dst...)
+	}
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12 | uint(b64val[s[i+2]])<<6 | uint(b64val[s[i+3]])
+		dst = append(dst, byte(n>>16), byte(n>>8), byte(n))
+	}
+	switch len(s) - i {
+	case 2:
+		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12
+		if n&0xffff != 0 {
+			return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
+		}
+		dst = append(dst, byte(n>>16))
+	case 3:
+		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12 | uint(b64val[s[i+2]])<<6
+		if n&0xff != 0 {
+			return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
+		}
+		dst = append(dst, byte(n>>16), byte(n>>8))
+	}
+	return dst, nil
+}
+
+// header holds what the verifier reads from a JOSE header.
+type header struct {
+	alg string
+	kid string
+}
+
+// headerNames are the header members the verifier reads or refuses; a member
+// matching one only case-insensitively is malformed.
+var headerNames = [...]string{"alg", "kid", "typ", "crit", "zip", "cty", "b64", "enc"}
+
+// parseHeader reads alg, kid and typ and refuses what this library does not
+// process. jku, x5u, jwk and x5c are never read.
+func parseHeader(data []byte) (header, error) {
+	var h header
+	var hasAlg bool
+	err := parseObject(data, 0, func(name, value []byte) error {
+		switch string(name) {
+		case "alg":
+			s, err := stringValue(value)
+			if err != nil {
+				return err
+			}
+			h.alg, hasAlg = s, true
+		case "kid":
+			s, err := stringValue(value)
+			if err != nil {
+				return err
+			}
+			if !jwks.ValidKID(s) {
+				return fmt.Errorf("%w: kid", ErrMalformed)
+			}
+			h.kid = s
+		case "typ":
+			s, err := stringValue(value)
+			if err != nil {
+				return err
+			}
+			if !validTyp(s) {
+				return fmt.Errorf("%w: typ", ErrUnsupported)
+			}
+		case "crit", "zip", "cty", "b64", "enc":
+			return fmt.Errorf("%w: %s", ErrUnsupported, name)
+		default:
+			for _, n := range headerNames {
+				if strings.EqualFold(string(name), n) {
+					return fmt.Errorf("%w: case variant of a header name", ErrMalformed)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return header{}, err
+	}
+	if !hasAlg {
+		return header{}, fmt.Errorf("%w: no alg", ErrMalformed)
+	}
+	return h, nil
+}
+
+// validTyp accepts JWT and at+jwt (RFC 9068), case-insensitively, with or
+// without the "application/" prefix.
+func validTyp(s string) bool {
+	if len(s) > len("application/") && strings.EqualFold(s[:len("application/")], "application/") {
+		s = s[len("application/"):]
+	}
+	return strings.EqualFold(s, "JWT") || strings.EqualFold(s, "at+jwt")
+}
+
+// parseClaims decodes a claims set into c. Registered claims must have their
+// JSON types; other members go to c.Extra as raw JSON.
+func parseClaims(data []byte, c *Claims) error {
+	return parseObject(data, 0, func(name, value []byte) error {
+		var err error
+		switch string(name) {
+		case "iss":
+			c.Issuer, err = stringValue(value)
+		case "sub":
+			c.Subject, err = stringValue(value)
+		case "jti":
+			c.ID, err = stringValue(value)
+		case "aud":
+			c.Audience, c.audArray, err = audienceValue(value)
+		case "exp":
+			c.ExpiresAt, err = timeValue(value)
+		case "iat":
+			c.IssuedAt, err = timeValue(value)
+		case "nbf":
+			c.NotBefore, err = timeValue(value)
+		case "auth_time":
+			c.AuthTime, err = timeValue(value)
+		case "scope":
+			var s string
+			if s, err = stringValue(value); err != nil {
+				return fmt.Errorf("%w: not a string", ErrScope)
+			}
+			if c.Scope, err = scope.Parse(s); err != nil {
+				return fmt.Errorf("%w: %w", ErrScope, err)
+			}
+		default:
+			if _, variant := isRegistered(string(name)); variant {
+				return fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
+			}
+			if c.Extra == nil {
+				c.Extra = make(map[string]json.RawMessage, 2)
+			}
+			c.Extra[string(name)] = bytes.Clone(value)
+		}
+		return err
+	})
+}
+
+func stringValue(v []byte) (string, error) {
+	if len(v) == 0 || v[0] != '"' {
+		return "", fmt.Errorf("%w: want a string", ErrMalformed)
+	}
+	return unquote(v)
+}
+
+func audienceValue(v []byte) (aud []string, array bool, err error) {
+	if len(v) > 0 && v[0] == '"' {
+		s, err := unquote(v)
+		if err != nil || s == "" {
+			return nil, false, err
+		}
+		return []string{s}, false, nil
+	}
+	if len(v) == 0 || v[0] != '[' {
+		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
+	}
+	err = forEachElement(v, func(e []byte) error {
+		s, err := stringValue(e)
+		if err == nil && s != "" {
+			aud = append(aud, s)
+		}
+		return err
+	})
+	return aud, true, err
+}
+
+// timeValue parses a NumericDate that must be a JSON integer: no fraction, no
+// exponent, no string, no null, within int64.
+func timeValue(v []byte) (time.Time, error) {
+	digits := v
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || (digits[0] == '0' && len(digits) > 1) {
+		return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
+	}
+	for _, d := range digits {
+		if d < '0' || d > '9' {
+			return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
+		}
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: time claim out of range", ErrMalformed)
+	}
+	return time.Unix(n, 0), nil
+}

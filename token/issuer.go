@@ -1,0 +1,204 @@
+package token
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
+)
+
+// IssuerConfig configures an [Issuer].
+type IssuerConfig struct {
+	// Keys signs tokens: a *jwks.SigningKey, or a *jwks.Keyring whose active
+	// key may change while the Issuer is in use. Required.
+	Keys jwks.SigningKeys
+	// Issuer is the iss claim of every token. Required.
+	Issuer string
+	// Audience is the aud of minted tokens unless a call names others. Required.
+	Audience []string
+	// TTL is the lifetime of minted tokens per class. Zero fields use the
+	// defaults (24h workload, 10m execution, 24h processor).
+	TTL Lifetimes
+	// Now returns the current time. If nil, time.Now is used.
+	Now func() time.Time
+	// Rand supplies jti randomness. If nil, crypto/rand.Reader is used.
+	Rand io.Reader
+}
+
+// Issuer mints tokens. It is safe for concurrent use.
+type Issuer struct {
+	keys     jwks.SigningKeys
+	issuer   string
+	audience []string
+	ttl      Lifetimes
+	now      func() time.Time
+	rand     io.Reader
+}
+
+// Errors from [NewIssuer] and minting.
+var (
+	ErrConfig    = errors.New("token: invalid configuration")
+	ErrNotMinted = errors.New("token: cannot mint")
+)
+
+// NewIssuer validates cfg and returns an Issuer.
+func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
+	switch {
+	case cfg.Keys == nil || cfg.Keys.Active() == nil:
+		return nil, fmt.Errorf("%w: no signing key", ErrConfig)
+	case cfg.Issuer == "":
+		return nil, fmt.Errorf("%w: no issuer", ErrConfig)
+	case len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, ""):
+		return nil, fmt.Errorf("%w: no audience", ErrConfig)
+	case !cfg.TTL.valid():
+		return nil, fmt.Errorf("%w: negative TTL", ErrConfig)
+	}
+	i := &Issuer{
+		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
+		ttl: cfg.TTL, now: cfg.Now, rand: cfg.Rand,
+	}
+	if i.now == nil {
+		i.now = time.Now
+	}
+	if i.rand == nil {
+		i.rand = rand.Reader
+	}
+	return i, nil
+}
+
+// Name returns the configured iss.
+func (i *Issuer) Name() string { return i.issuer }
+
+// Holds reports whether the issuer holds the private half of kid, that is,
+// whether a token with that kid could have been signed here.
+func (i *Issuer) Holds(kid string) bool { return kid != "" && i.keys.Holds(kid) }
+
+// Workload mints a workload token for a task.
+func (i *Issuer) Workload(taskID uuid.UUID) (Raw, error) {
+	return i.Mint(Claims{Subject: taskID.String(), Scope: scope.Set{scope.Workload}})
+}
+
+// Execution mints an execution token for a task. Prefer [Issuer.Exchange],
+// which starts a chain with auth_time.
+func (i *Issuer) Execution(taskID uuid.UUID) (Raw, error) {
+	return i.Mint(Claims{Subject: taskID.String(), Scope: scope.Set{scope.Execution}})
+}
+
+// Processor mints a processor token for a principal name (any non-empty
+// string), for audience or, if none is given, the configured audience.
+func (i *Issuer) Processor(principal string, audience ...string) (Raw, error) {
+	return i.Mint(Claims{Subject: principal, Audience: audience, Scope: scope.Set{scope.Processor}})
+}
+
+// Exchange mints the execution token that a run endpoint hands out for a
+// verified workload token: same sub and aud, auth_time = now.
+func (i *Issuer) Exchange(workload *Claims) (Raw, error) {
+	if workload.Class() != scope.Workload {
+		return "", fmt.Errorf("%w: exchange needs a workload token", ErrNotMinted)
+	}
+	return i.Mint(Claims{
+		Subject: workload.Subject, Audience: workload.Audience, audArray: workload.audArray,
+		Scope: scope.Set{scope.Execution}, AuthTime: i.now(),
+	})
+}
+
+// Reissue mints a successor of a verified execution token: sub, aud (and its
+// form), scope, auth_time and extra claims are kept; jti, iat and exp are new.
+// A chain without auth_time is anchored at the original iat. Policy (when to
+// reissue, chain age) belongs to the caller; see package refresh.
+func (i *Issuer) Reissue(c *Claims) (Raw, error) {
+	if c.Class() != scope.Execution {
+		return "", fmt.Errorf("%w: only execution tokens are reissued", ErrNotMinted)
+	}
+	next := c.Clone()
+	if next.AuthTime.IsZero() {
+		next.AuthTime = c.IssuedAt
+	}
+	next.Issuer, next.ID = "", ""
+	next.IssuedAt, next.NotBefore, next.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
+	return i.Mint(*next)
+}
+
+// Mint signs c with the active key. Subject and a Scope with exactly one class
+// are required; workload and execution subjects must be canonical UUIDs.
+// Empty fields are filled: iss and aud from the config, iat = nbf = now,
+// exp = now + the class TTL, a fresh 128-bit jti.
+func (i *Issuer) Mint(c Claims) (Raw, error) {
+	class, err := c.Scope.Class()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
+	}
+	if c.Subject == "" {
+		return "", fmt.Errorf("%w: no subject", ErrNotMinted)
+	}
+	if class != scope.Processor {
+		if _, err := parseTaskID(c.Subject); err != nil {
+			return "", fmt.Errorf("%w: subject is not a task id", ErrNotMinted)
+		}
+	}
+	now := i.now().Truncate(time.Second)
+	if c.Issuer == "" {
+		c.Issuer = i.issuer
+	}
+	if len(c.Audience) == 0 {
+		c.Audience = i.audience
+	}
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt = now
+	}
+	if c.NotBefore.IsZero() {
+		c.NotBefore = c.IssuedAt
+	}
+	if c.ExpiresAt.IsZero() {
+		c.ExpiresAt = c.IssuedAt.Add(i.ttl.For(class))
+	}
+	if c.ID == "" {
+		var b [16]byte
+		if _, err := io.ReadFull(i.rand, b[:]); err != nil {
+			return "", fmt.Errorf("%w: jti: %w", ErrNotMinted, err)
+		}
+		c.ID = hex.EncodeToString(b[:])
+	}
+	payload, err := c.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
+	}
+	return sign(i.keys.Active(), payload)
+}
+
+// sign signs a claims payload (a JSON object) with key as a compact JWS with
+// header {"alg", "kid", "typ":"JWT"}.
+func sign(key *jwks.SigningKey, payload []byte) (Raw, error) {
+	kid, err := json.Marshal(key.ID())
+	if err != nil {
+		return "", err
+	}
+	header := `{"alg":"` + key.Algorithm() + `","kid":` + string(kid) + `,"typ":"JWT"}`
+	return signParts([]byte(header), payload, key)
+}
+
+// signParts signs header and payload bytes with key as they are. Tests use it
+// to build hostile tokens.
+func signParts(header, payload []byte, key *jwks.SigningKey) (Raw, error) {
+	m, ok := methods[key.Algorithm()]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrNotMinted, key.Algorithm())
+	}
+	b64 := base64.RawURLEncoding
+	signing := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
+	sig, err := m.Sign(signing, key.Private())
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
+	}
+	return Raw(signing + "." + b64.EncodeToString(sig)), nil
+}

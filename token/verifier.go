@@ -1,0 +1,236 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
+)
+
+// Limits on [VerifierConfig].
+const (
+	DefaultLeeway  = 10 * time.Second
+	MaxLeeway      = 5 * time.Minute
+	DefaultMaxSize = 8 << 10
+)
+
+// VerifierConfig configures a [Verifier]. Issuer, Audience and Keys are
+// required; every other zero value is a safe default.
+type VerifierConfig struct {
+	// Keys finds the verification key for a token's kid and alg: a
+	// *jwks.Cache (remote JWKS), *jwks.Keyring (own keys) or *jwks.Static.
+	// Required.
+	Keys jwks.Lookup
+	// Issuer is the only accepted iss. Required.
+	Issuer string
+	// Audience lists accepted aud values; a token matches if any of its
+	// audiences is listed. Required.
+	Audience []string
+	// Algorithms is the alg allow-list. If empty, DefaultAlgorithms() is used
+	// (asymmetric only). "none" and unknown names are a construction error;
+	// PS* and HS* are accepted only when listed here.
+	Algorithms []string
+	// Leeway allows for clock skew on exp, nbf and iat. If zero, 10s is used.
+	// Negative or above 5m is a construction error.
+	Leeway time.Duration
+	// MaxSize is the longest token accepted, in bytes, checked before any
+	// decoding. If zero, 8 KiB is used.
+	MaxSize int
+	// MaxLifetime bounds exp - iat per class. Zero fields use the default TTLs
+	// (24h workload, 10m execution, 24h processor).
+	MaxLifetime Lifetimes
+	// AcceptMissingScope treats a token without a scope claim as an execution
+	// token, as older Airflow releases mint them. Off by default: scope is
+	// required.
+	AcceptMissingScope bool
+	// Now returns the current time. If nil, time.Now is used.
+	Now func() time.Time
+}
+
+// Verifier checks tokens: framing, header, algorithm, key, signature, then
+// claims. It is safe for concurrent use.
+type Verifier struct {
+	keys         jwks.Lookup
+	issuer       string
+	audience     []string
+	algs         map[string]bool
+	leeway       time.Duration
+	maxSize      int
+	maxLifetime  Lifetimes
+	missingScope bool
+	now          func() time.Time
+}
+
+// NewVerifier validates cfg and returns a Verifier. It fails on a missing
+// issuer, audience or key lookup, on "none" or an unknown algorithm, and on a
+// leeway outside [0, 5m].
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	switch {
+	case cfg.Keys == nil:
+		return nil, fmt.Errorf("%w: no key lookup", ErrConfig)
+	case cfg.Issuer == "":
+		return nil, fmt.Errorf("%w: no issuer", ErrConfig)
+	case len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, ""):
+		return nil, fmt.Errorf("%w: no audience", ErrConfig)
+	case cfg.Leeway < 0 || cfg.Leeway > MaxLeeway:
+		return nil, fmt.Errorf("%w: leeway must be within [0, %s]", ErrConfig, MaxLeeway)
+	case cfg.MaxSize < 0:
+		return nil, fmt.Errorf("%w: negative MaxSize", ErrConfig)
+	case !cfg.MaxLifetime.valid():
+		return nil, fmt.Errorf("%w: negative MaxLifetime", ErrConfig)
+	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms()
+	}
+	v := &Verifier{
+		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
+		algs: make(map[string]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
+		maxLifetime: cfg.MaxLifetime, missingScope: cfg.AcceptMissingScope, now: cfg.Now,
+	}
+	for _, a := range algs {
+		if _, ok := methods[a]; !ok {
+			return nil, fmt.Errorf("%w: algorithm %q", ErrConfig, a)
+		}
+		v.algs[a] = true
+	}
+	if v.leeway == 0 {
+		v.leeway = DefaultLeeway
+	}
+	if v.maxSize == 0 {
+		v.maxSize = DefaultMaxSize
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	return v, nil
+}
+
+// Issuer returns the accepted iss.
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// Verify checks raw and returns its claims. Checks run in this order, so a
+// token without a valid signature learns nothing about its claims: size and
+// framing; header; algorithm allow-list; key lookup (kid, alg binding);
+// signature; then claims (iss, aud, exp, nbf, iat, lifetime, sub, scope).
+// On error the claims are never returned; the error matches one of the
+// package's sentinels with errors.Is.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	if len(raw) > v.maxSize {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
+	}
+	f, err := split(raw)
+	if err != nil {
+		return nil, err
+	}
+	var hbuf [256]byte
+	hdr, err := decodeSegment(hbuf[:0], f.header)
+	if err != nil {
+		return nil, err
+	}
+	h, err := parseHeader(hdr)
+	if err != nil {
+		return nil, err
+	}
+	if !v.algs[h.alg] {
+		return nil, ErrAlgorithm
+	}
+	key, err := v.keys.LookupKey(ctx, h.kid, h.alg)
+	if err != nil {
+		return nil, lookupError(err)
+	}
+	if key.Algorithm() != h.alg {
+		return nil, fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
+	}
+	sig, err := decodeSegment(nil, f.signature)
+	if err != nil {
+		return nil, err
+	}
+	if err := methods[h.alg].Verify(f.signingInput, sig, key.Material()); err != nil {
+		return nil, ErrSignature
+	}
+	var pbuf [768]byte
+	payload, err := decodeSegment(pbuf[:0], f.payload)
+	if err != nil {
+		return nil, err
+	}
+	c := new(Claims)
+	if err := parseClaims(payload, c); err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(c, v.now()); err != nil {
+		return nil, err
+	}
+	c.kid = h.kid
+	return c, nil
+}
+
+func lookupError(err error) error {
+	switch {
+	case errors.Is(err, jwks.ErrKeysUnavailable):
+		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+	case errors.Is(err, jwks.ErrAlgorithmMismatch):
+		return fmt.Errorf("%w: %w", ErrAlgorithm, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+	}
+	return fmt.Errorf("%w: %w", ErrUnknownKey, err)
+}
+
+// checkClaims applies the claim rules to a token whose signature verified.
+func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
+	if c.Issuer != v.issuer {
+		return ErrIssuer
+	}
+	if !v.audienceMatches(c.Audience) {
+		return ErrAudience
+	}
+	if c.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: exp", ErrClaims)
+	}
+	if c.IssuedAt.IsZero() {
+		return fmt.Errorf("%w: iat", ErrClaims)
+	}
+	if !now.Before(c.ExpiresAt.Add(v.leeway)) {
+		return ErrExpired
+	}
+	if c.IssuedAt.After(now.Add(v.leeway)) {
+		return fmt.Errorf("%w: iat in the future", ErrNotYetValid)
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(v.leeway)) {
+		return fmt.Errorf("%w: nbf", ErrNotYetValid)
+	}
+	if c.Scope == nil && v.missingScope {
+		c.Scope = scope.Set{scope.Execution}
+	}
+	class, err := c.Scope.Class()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrScope, err)
+	}
+	life := c.ExpiresAt.Sub(c.IssuedAt)
+	if life <= 0 || life > v.maxLifetime.For(class) {
+		return ErrLifetime
+	}
+	if c.Subject == "" {
+		return ErrSubject
+	}
+	if class != scope.Processor {
+		if _, err := parseTaskID(c.Subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *Verifier) audienceMatches(aud []string) bool {
+	for _, a := range aud {
+		if slices.Contains(v.audience, a) {
+			return true
+		}
+	}
+	return false
+}
