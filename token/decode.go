@@ -57,9 +57,9 @@ func split(raw string) (frame, error) {
 	return frame{header: raw[:d1], payload: raw[d1+1 : d2], signature: raw[d2+1:], signingInput: raw[:d2]}, nil
 }
 
-// decodeSegment appends the strict base64url decoding of s (already checked
-// to hold only base64url characters) to dst. Non-canonical trailing bits and
-// impossible lengths are errors.
+// decodeSegment appends the strict base64url decoding of s to dst. Characters
+// outside the alphabet, impossible lengths and non-canonical trailing bits are
+// errors.
 func decodeSegment(dst []byte, s string) ([]byte, error) {
 	if len(s)%4 == 1 {
 		return nil, fmt.Errorf("%w: base64url length", ErrMalformed)
@@ -67,24 +67,32 @@ func decodeSegment(dst []byte, s string) ([]byte, error) {
 	if need := len(dst) + len(s)*3/4; cap(dst) < need {
 		dst = append(make([]byte, 0, need), dst...)
 	}
+	var bad byte // any 0xff from the table sets the high bits
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
-		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12 | uint(b64val[s[i+2]])<<6 | uint(b64val[s[i+3]])
+		a, b, c, d := b64val[s[i]], b64val[s[i+1]], b64val[s[i+2]], b64val[s[i+3]]
+		bad |= a | b | c | d
+		n := uint(a)<<18 | uint(b)<<12 | uint(c)<<6 | uint(d)
 		dst = append(dst, byte(n>>16), byte(n>>8), byte(n))
 	}
+	var n, mask uint
 	switch len(s) - i {
 	case 2:
-		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12
-		if n&0xffff != 0 {
-			return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
-		}
+		a, b := b64val[s[i]], b64val[s[i+1]]
+		bad |= a | b
+		n, mask = uint(a)<<18|uint(b)<<12, 0xffff
 		dst = append(dst, byte(n>>16))
 	case 3:
-		n := uint(b64val[s[i]])<<18 | uint(b64val[s[i+1]])<<12 | uint(b64val[s[i+2]])<<6
-		if n&0xff != 0 {
-			return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
-		}
+		a, b, c := b64val[s[i]], b64val[s[i+1]], b64val[s[i+2]]
+		bad |= a | b | c
+		n, mask = uint(a)<<18|uint(b)<<12|uint(c)<<6, 0xff
 		dst = append(dst, byte(n>>16), byte(n>>8))
+	}
+	if bad&0xc0 != 0 {
+		return nil, fmt.Errorf("%w: character outside base64url", ErrMalformed)
+	}
+	if n&mask != 0 {
+		return nil, fmt.Errorf("%w: non-canonical base64url", ErrMalformed)
 	}
 	return dst, nil
 }

@@ -120,41 +120,8 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	if len(raw) > v.maxSize {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
-	}
-	f, err := split(raw)
-	if err != nil {
-		return nil, err
-	}
-	var hbuf [256]byte
-	hdr, err := decodeSegment(hbuf[:0], f.header)
-	if err != nil {
-		return nil, err
-	}
-	h, err := parseHeader(hdr)
-	if err != nil {
-		return nil, err
-	}
-	if !v.algs[h.alg] {
-		return nil, ErrAlgorithm
-	}
-	key, err := v.keys.LookupKey(ctx, h.kid, h.alg)
-	if err != nil {
-		return nil, lookupError(err)
-	}
-	if key.Algorithm() != h.alg {
-		return nil, fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
-	}
-	sig, err := decodeSegment(nil, f.signature)
-	if err != nil {
-		return nil, err
-	}
-	if err := methods[h.alg].Verify(f.signingInput, sig, key.Material()); err != nil {
-		return nil, ErrSignature
-	}
-	var pbuf [768]byte
-	payload, err := decodeSegment(pbuf[:0], f.payload)
+	var buf [768]byte
+	payload, kid, err := v.verifySignature(ctx, raw, buf[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -165,8 +132,51 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err := v.checkClaims(c, v.now()); err != nil {
 		return nil, err
 	}
-	c.kid = h.kid
+	c.kid = kid
 	return c, nil
+}
+
+// verifySignature runs every check up to and including the signature and
+// appends the decoded payload to buf. Nothing in the payload has been looked
+// at yet.
+func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
+	if len(raw) > v.maxSize {
+		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
+	}
+	f, err := split(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	var hbuf [256]byte
+	hdr, err := decodeSegment(hbuf[:0], f.header)
+	if err != nil {
+		return nil, "", err
+	}
+	h, err := parseHeader(hdr)
+	if err != nil {
+		return nil, "", err
+	}
+	if !v.algs[h.alg] {
+		return nil, "", ErrAlgorithm
+	}
+	key, err := v.keys.LookupKey(ctx, h.kid, h.alg)
+	if err != nil {
+		return nil, "", lookupError(err)
+	}
+	if key.Algorithm() != h.alg {
+		return nil, "", fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
+	}
+	sig, err := decodeSegment(nil, f.signature)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := methods[h.alg].Verify(f.signingInput, sig, key.Material()); err != nil {
+		return nil, "", ErrSignature
+	}
+	if payload, err = decodeSegment(buf, f.payload); err != nil {
+		return nil, "", err
+	}
+	return payload, h.kid, nil
 }
 
 func lookupError(err error) error {
@@ -183,26 +193,26 @@ func lookupError(err error) error {
 
 // checkClaims applies the claim rules to a token whose signature verified.
 func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
-	if c.Issuer != v.issuer {
-		return ErrIssuer
-	}
-	if !v.audienceMatches(c.Audience) {
-		return ErrAudience
-	}
 	if c.ExpiresAt.IsZero() {
 		return fmt.Errorf("%w: exp", ErrClaims)
 	}
-	if c.IssuedAt.IsZero() {
-		return fmt.Errorf("%w: iat", ErrClaims)
-	}
 	if !now.Before(c.ExpiresAt.Add(v.leeway)) {
 		return ErrExpired
+	}
+	if c.IssuedAt.IsZero() {
+		return fmt.Errorf("%w: iat", ErrClaims)
 	}
 	if c.IssuedAt.After(now.Add(v.leeway)) {
 		return fmt.Errorf("%w: iat in the future", ErrNotYetValid)
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(v.leeway)) {
 		return fmt.Errorf("%w: nbf", ErrNotYetValid)
+	}
+	if c.Issuer != v.issuer {
+		return ErrIssuer
+	}
+	if !v.audienceMatches(c.Audience) {
+		return ErrAudience
 	}
 	if c.Scope == nil && v.missingScope {
 		c.Scope = scope.Set{scope.Execution}
