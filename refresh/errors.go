@@ -1,0 +1,23 @@
+package refresh
+
+import "errors"
+
+// Errors from this package, matched with errors.Is. Detail follows the
+// sentinel in the message; it never contains token content.
+var (
+	// ErrConfig: a Config, TransportConfig or FileSourceConfig that cannot work.
+	ErrConfig = errors.New("refresh: invalid configuration")
+	// ErrNoClaims: [Reissuer.Exchange] found no verified claims in the request
+	// context (authentication did not run).
+	ErrNoClaims = errors.New("refresh: no verified claims")
+	// ErrNotExchangeable: the request's token may not start an execution chain
+	// (not a workload token, another issuer, a key the issuer does not hold,
+	// or at or past exp).
+	ErrNotExchangeable = errors.New("refresh: token cannot be exchanged")
+	// ErrMalformed: a token that cannot be sent as a bearer token (empty,
+	// whitespace or control characters inside) or, for [WriteTokenFile], is
+	// not a compact JWS.
+	ErrMalformed = errors.New("refresh: malformed token")
+	// ErrTokenFile: a token file that is empty or does not hold a token.
+	ErrTokenFile = errors.New("refresh: no usable token in file")
+)

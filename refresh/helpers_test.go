@@ -1,0 +1,171 @@
+package refresh_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+// t0 is a whole second: minted times are truncated to seconds.
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// clock is a settable fake clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(t time.Time) *clock { return &clock{t: t} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+func newKey(t testing.TB) *jwks.SigningKey {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	sk, err := jwks.NewSigningKey("", "", priv)
+	require.NoError(t, err)
+	return sk
+}
+
+// fixture is one server's keys: an issuer named "iss" for audience "aud",
+// and a verifier that trusts its key, both on one fake clock.
+type fixture struct {
+	key      *jwks.SigningKey
+	clock    *clock
+	issuer   *token.Issuer
+	verifier *token.Verifier
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	f := &fixture{key: newKey(t), clock: newClock(t0)}
+	f.issuer = f.newIssuer(t, "iss", f.key)
+	f.verifier = newVerifier(t, "iss", f.clock, f.key.Public())
+	return f
+}
+
+func (f *fixture) newIssuer(t testing.TB, name string, key *jwks.SigningKey) *token.Issuer {
+	t.Helper()
+	iss, err := token.NewIssuer(token.IssuerConfig{
+		Keys: key, Issuer: name, Audience: []string{"aud"}, Now: f.clock.Now,
+	})
+	require.NoError(t, err)
+	return iss
+}
+
+func newVerifier(t testing.TB, name string, c *clock, keys ...jwks.Key) *token.Verifier {
+	t.Helper()
+	st, err := jwks.NewStatic(keys...)
+	require.NoError(t, err)
+	v, err := token.NewVerifier(token.VerifierConfig{
+		Keys: st, Issuer: name, Audience: []string{"aud", "aud2"}, Now: c.Now,
+	})
+	require.NoError(t, err)
+	return v
+}
+
+// mint signs claims of class with an explicit iat and lifetime.
+func (f *fixture) mint(t testing.TB, class scope.Scope, iat time.Time, life time.Duration) token.Raw {
+	t.Helper()
+	return mintWith(t, f.issuer, token.Claims{
+		Subject: uuid.NewString(), Scope: scope.Set{class}, IssuedAt: iat, ExpiresAt: iat.Add(life),
+	})
+}
+
+func mintWith(t testing.TB, iss *token.Issuer, c token.Claims) token.Raw {
+	t.Helper()
+	if c.Subject == "" {
+		c.Subject = uuid.NewString()
+	}
+	raw, err := iss.Mint(c)
+	require.NoError(t, err)
+	return raw
+}
+
+// verify returns the claims of raw as authentication would put them in the
+// context, at the fixture's current time.
+func (f *fixture) verify(t testing.TB, raw token.Raw) *token.Claims {
+	t.Helper()
+	c, err := f.verifier.Verify(t.Context(), string(raw))
+	require.NoError(t, err)
+	return c
+}
+
+// authenticate is a minimal stand-in for bearer authentication: it verifies
+// the token and puts the claims in the context, or answers 401.
+func authenticate(v *token.Verifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		c, err := v.Verify(r.Context(), raw)
+		if !ok || err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(token.NewContext(r.Context(), c)))
+	})
+}
+
+// payload decodes the claims of a token without verifying it, to look at the
+// JSON form of members.
+func payload(t testing.TB, raw string) map[string]json.RawMessage {
+	t.Helper()
+	parts := strings.Split(raw, ".")
+	require.Len(t, parts, 3)
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var m map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+// logBuffer is a concurrency-safe log sink.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLogger() (*slog.Logger, *logBuffer) {
+	b := new(logBuffer)
+	return slog.New(slog.NewTextHandler(b, nil)), b
+}

@@ -1,0 +1,194 @@
+package refresh
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+// Defaults for [Config] and [TransportConfig].
+const (
+	// DefaultHeader carries a new token in a response (Airflow's name).
+	DefaultHeader = "Refreshed-API-Token"
+	// DefaultMaxChainAge bounds how long reissue keeps a chain alive.
+	DefaultMaxChainAge = 24 * time.Hour
+	// MinWindow is the shortest reissue window: a token is due when
+	// exp - now <= max(20% of its lifetime, MinWindow).
+	MinWindow = 30 * time.Second
+)
+
+// Config configures a [Reissuer].
+type Config struct {
+	// Issuer mints the new tokens and decides which tokens are ours: only
+	// tokens whose iss is Issuer.Name() and whose kid Issuer.Holds are
+	// reissued or exchanged. Required.
+	Issuer *token.Issuer
+	// Header is the response header that carries a new token. If empty,
+	// "Refreshed-API-Token" is used.
+	Header string
+	// MaxChainAge bounds a chain: a token whose auth_time (or, without it,
+	// iat) is this old or older is not reissued. The last token of a chain may
+	// outlive it by at most one execution lifetime. If zero, 24h is used.
+	MaxChainAge time.Duration
+	// Allow is asked before each reissue, after the handler chose a
+	// non-error status. Return false to decline, e.g. the task has finished.
+	// A panic in Allow declines and is logged. If nil, every eligible token
+	// is reissued.
+	Allow func(r *http.Request, c *token.Claims) bool
+	// Logger receives reissue failures and panics in Allow, never token
+	// content. If nil, slog.Default() is used.
+	Logger *slog.Logger
+	// Now returns the current time. If nil, time.Now is used.
+	Now func() time.Time
+}
+
+// Reissuer hands out execution tokens on the server side: a fresh one near
+// the end of the current one ([Reissuer.Middleware]) and the first one of a
+// chain at the run endpoint ([Reissuer.Exchange]). It is safe for concurrent
+// use.
+type Reissuer struct {
+	issuer *token.Issuer
+	header string
+	maxAge time.Duration
+	allow  func(*http.Request, *token.Claims) bool
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewReissuer validates cfg and returns a Reissuer.
+func NewReissuer(cfg Config) (*Reissuer, error) {
+	switch {
+	case cfg.Issuer == nil:
+		return nil, fmt.Errorf("%w: no issuer", ErrConfig)
+	case cfg.Header != "" && !validHeaderName(cfg.Header):
+		return nil, fmt.Errorf("%w: invalid header name", ErrConfig)
+	case cfg.MaxChainAge < 0:
+		return nil, fmt.Errorf("%w: negative MaxChainAge", ErrConfig)
+	}
+	r := &Reissuer{
+		issuer: cfg.Issuer, header: cfg.Header, maxAge: cfg.MaxChainAge,
+		allow: cfg.Allow, log: cfg.Logger, now: cfg.Now,
+	}
+	if r.header == "" {
+		r.header = DefaultHeader
+	}
+	if r.maxAge == 0 {
+		r.maxAge = DefaultMaxChainAge
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	return r, nil
+}
+
+// Middleware reissues execution tokens near expiry. It must run inside
+// authentication: it reads the verified claims with [token.FromContext] and
+// does nothing for a request without them.
+//
+// When the token is due — an execution token of ours with
+// exp - now <= max(20% of (exp - iat), 30s) — the new token is minted when
+// the handler sets its status and is put in the response header only for a
+// status in [200, 400): an error response never carries a credential, so a
+// finished task's 409 does not extend its chain. Never reissued: workload and
+// processor tokens; tokens at or past exp (leeway does not extend a chain);
+// tokens of another issuer or signed by a key the issuer does not hold;
+// chains of MaxChainAge or older; tokens [Config.Allow] declines. A failed
+// reissue is logged and the response goes on without the header.
+func (r *Reissuer) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		c, ok := token.FromContext(req.Context())
+		if !ok || !r.due(c, r.now()) {
+			next.ServeHTTP(w, req)
+			return
+		}
+		rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
+		next.ServeHTTP(rw, req)
+		// A handler that never wrote gets an implicit 200 from the server,
+		// which sends the header map after this returns.
+		rw.commit(http.StatusOK)
+	})
+}
+
+// ours reports whether c came from a token this issuer could have signed.
+func (r *Reissuer) ours(c *token.Claims) bool {
+	return c.Issuer == r.issuer.Name() && r.issuer.Holds(c.KeyID())
+}
+
+// due reports whether c is a currently valid execution token of ours inside
+// its reissue window, in a chain younger than MaxChainAge.
+func (r *Reissuer) due(c *token.Claims, now time.Time) bool {
+	if c.Class() != scope.Execution || !r.ours(c) || !now.Before(c.ExpiresAt) {
+		return false
+	}
+	anchor := c.AuthTime
+	if anchor.IsZero() {
+		anchor = c.IssuedAt
+	}
+	if now.Sub(anchor) >= r.maxAge {
+		return false
+	}
+	return c.ExpiresAt.Sub(now) <= max(c.ExpiresAt.Sub(c.IssuedAt)/5, MinWindow)
+}
+
+// attach mints the successor of c into w's header once the final status is
+// known. Time is read again: the handler may have run past exp.
+func (r *Reissuer) attach(w http.ResponseWriter, req *http.Request, c *token.Claims, status int) {
+	if status < 200 || status >= 400 || !r.now().Before(c.ExpiresAt) || !r.allowed(req, c) {
+		return
+	}
+	raw, err := r.issuer.Reissue(c)
+	if err != nil {
+		r.log.ErrorContext(req.Context(), "refresh: reissue failed", slog.Any("err", err))
+		return
+	}
+	r.set(w, raw)
+}
+
+// allowed asks the host hook, containing a panic so that the response still
+// goes out. The panic value is not logged: it may hold claim values.
+func (r *Reissuer) allowed(req *http.Request, c *token.Claims) (ok bool) {
+	if r.allow == nil {
+		return true
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.ErrorContext(req.Context(), "refresh: Allow panicked; not reissuing",
+				slog.String("panic_type", fmt.Sprintf("%T", v)))
+			ok = false
+		}
+	}()
+	return r.allow(req, c.Clone())
+}
+
+// set puts a new token in the response. A response carrying a credential
+// must not be stored by caches (RFC 6749 §5.1).
+func (r *Reissuer) set(w http.ResponseWriter, raw token.Raw) {
+	h := w.Header()
+	h.Set(r.header, string(raw))
+	h.Set("Cache-Control", "no-store")
+}
+
+// validHeaderName reports whether s is an HTTP field name (RFC 9110 §5.1).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
