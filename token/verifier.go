@@ -49,6 +49,12 @@ type VerifierConfig struct {
 	AcceptMissingScope bool
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+	// CacheSize bounds an in-memory cache of verified tokens, so that a token
+	// presented again skips the signature check. If zero, verified tokens are
+	// not cached. A hit requires the identical token (signature included) and
+	// an unchanged key set (keys that report a Generation); exp, nbf, iat and
+	// every other claim rule are checked again on each hit.
+	CacheSize int
 }
 
 // Verifier checks tokens: framing, header, algorithm, key, signature, then
@@ -63,6 +69,7 @@ type Verifier struct {
 	maxLifetime  Lifetimes
 	missingScope bool
 	now          func() time.Time
+	cache        *verifiedCache // nil when CacheSize is zero
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
@@ -80,6 +87,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		return nil, fmt.Errorf("%w: leeway must be within [0, %s]", ErrConfig, MaxLeeway)
 	case cfg.MaxSize < 0:
 		return nil, fmt.Errorf("%w: negative MaxSize", ErrConfig)
+	case cfg.CacheSize < 0:
+		return nil, fmt.Errorf("%w: negative CacheSize", ErrConfig)
 	case !cfg.MaxLifetime.valid():
 		return nil, fmt.Errorf("%w: negative MaxLifetime", ErrConfig)
 	}
@@ -107,6 +116,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
+	if cfg.CacheSize > 0 {
+		v.cache = newVerifiedCache(cfg.CacheSize)
+	}
 	return v, nil
 }
 
@@ -120,6 +132,13 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	if v.cache != nil {
+		return v.verifyCached(ctx, raw)
+	}
+	return v.verify(ctx, raw)
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	var buf [768]byte
 	payload, kid, err := v.verifySignature(ctx, raw, buf[:0])
 	if err != nil {
@@ -134,6 +153,39 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	c.kid = kid
 	return c, nil
+}
+
+// verifyCached serves a token verified before under the same key set, after
+// checking its claims against the clock again; anything else is verified in
+// full and, if it passes, remembered.
+func (v *Verifier) verifyCached(ctx context.Context, raw string) (*Claims, error) {
+	if len(raw) > v.maxSize {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
+	}
+	gen := v.generation()
+	if cached, ok := v.cache.get(raw, gen); ok {
+		c := cached.Clone()
+		if err := v.checkClaims(c, v.now()); err != nil {
+			v.cache.drop(raw)
+			return nil, err
+		}
+		return c, nil
+	}
+	c, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if v.generation() == gen { // keys changed meanwhile: do not file under the old generation
+		v.cache.put(raw, c, gen)
+	}
+	return c, nil
+}
+
+func (v *Verifier) generation() uint64 {
+	if g, ok := v.keys.(generationer); ok {
+		return g.Generation()
+	}
+	return 0
 }
 
 // verifySignature runs every check up to and including the signature and
