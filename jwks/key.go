@@ -46,7 +46,8 @@ type Key struct {
 // kid. An empty alg is derived from the key: RSA→RS256, P-256→ES256,
 // P-384→ES384, P-521→ES512, Ed25519→EdDSA; an HMAC secret needs an explicit
 // alg. It refuses weak keys and keys that do not fit the algorithm. An empty
-// kid is allowed for a key used on its own.
+// kid is allowed for a key used on its own. Given a private key, it keeps
+// only the public half.
 func NewKey(kid, alg string, key any) (Key, error) {
 	if kid != "" && !ValidKID(kid) {
 		return Key{}, ErrInvalidKID
@@ -60,11 +61,15 @@ func NewKey(kid, alg string, key any) (Key, error) {
 	if err := checkKey(alg, key); err != nil {
 		return Key{}, err
 	}
-	if b, ok := key.([]byte); ok {
-		key = append([]byte(nil), b...) // the caller's slice may change later
-	}
-	if p, ok := key.(*ed25519.PublicKey); ok {
-		key = *p
+	// Keep only the public half, so that a Key never carries private
+	// material, and copy slices: the caller's may change later.
+	switch k := publicOf(key).(type) {
+	case []byte:
+		key = append([]byte(nil), k...)
+	case ed25519.PublicKey:
+		key = append(ed25519.PublicKey(nil), k...)
+	default:
+		key = k
 	}
 	return Key{id: kid, alg: alg, material: key}, nil
 }
@@ -124,6 +129,9 @@ func DeriveAlgorithm(key any) (string, error) {
 	case ed25519.PublicKey:
 		return EdDSA, nil
 	case *ecdsa.PublicKey:
+		if k == nil {
+			break
+		}
 		switch k.Curve {
 		case elliptic.P256():
 			return ES256, nil
@@ -136,12 +144,34 @@ func DeriveAlgorithm(key any) (string, error) {
 	return "", fmt.Errorf("%w: %T", ErrUnsupportedKey, key)
 }
 
-// publicOf returns the public half of a private key, or key itself.
+// publicOf returns the public half of a private key, or key itself. Nil
+// pointers and malformed Ed25519 keys give nil (their Public methods panic).
 func publicOf(key any) any {
 	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		if k == nil {
+			return nil
+		}
+		return &k.PublicKey
+	case *rsa.PrivateKey:
+		if k == nil {
+			return nil
+		}
+		return &k.PublicKey
 	case *ed25519.PublicKey:
+		if k == nil {
+			return nil
+		}
 		return *k
 	case *ed25519.PrivateKey:
+		if k == nil {
+			return nil
+		}
+		return publicOf(*k)
+	case ed25519.PrivateKey:
+		if len(k) != ed25519.PrivateKeySize {
+			return nil
+		}
 		return k.Public()
 	case crypto.Signer:
 		return k.Public()
@@ -183,13 +213,22 @@ func checkKey(alg string, key any) error {
 		}
 	case ES256, ES384, ES512:
 		want := map[string]elliptic.Curve{ES256: elliptic.P256(), ES384: elliptic.P384(), ES512: elliptic.P521()}[alg]
-		if k, ok := pub.(*ecdsa.PublicKey); ok && k.Curve == want {
+		if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve == want {
+			if k.X == nil || k.Y == nil {
+				return fmt.Errorf("%w: EC key without a point", ErrUnsupportedKey)
+			}
+			if _, err := k.Bytes(); err != nil { // rejects points off the curve
+				return fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
+			}
 			return nil
 		}
 	case RS256, RS384, RS512, PS256, PS384, PS512:
-		if k, ok := pub.(*rsa.PublicKey); ok {
+		if k, ok := pub.(*rsa.PublicKey); ok && k != nil {
 			if k.N == nil || k.N.BitLen() < MinRSABits {
 				return fmt.Errorf("%w: RSA key under %d bits", ErrWeakKey, MinRSABits)
+			}
+			if k.E < 3 || k.E%2 == 0 { // crypto/rsa refuses these when verifying
+				return fmt.Errorf("%w: RSA exponent %d", ErrUnsupportedKey, k.E)
 			}
 			return nil
 		}

@@ -1,7 +1,7 @@
 package jwks
 
 import (
-	"crypto"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/hmac"
@@ -36,20 +36,29 @@ var _ SigningKeys = (*SigningKey)(nil)
 // thumbprint of the public key; for HMAC it becomes an id derived from the
 // secret with HMAC-SHA-256, which reveals nothing about the secret.
 func NewSigningKey(kid, alg string, private any) (*SigningKey, error) {
+	if p, ok := private.(*ed25519.PrivateKey); ok && p != nil {
+		private = *p
+	}
 	switch k := private.(type) {
 	case []byte:
 		private = append([]byte(nil), k...)
-	case *ed25519.PrivateKey:
-		private = *k
-	case ed25519.PrivateKey, *ecdsa.PrivateKey, *rsa.PrivateKey:
+	case ed25519.PrivateKey:
+		if err := checkEd25519(k); err != nil {
+			return nil, err
+		}
+		private = append(ed25519.PrivateKey(nil), k...)
+	case *ecdsa.PrivateKey:
+		// A nil or non-positive scalar makes crypto/ecdsa panic when signing.
+		if k != nil && (k.D == nil || k.D.Sign() <= 0) {
+			return nil, fmt.Errorf("%w: EC private key without a scalar", ErrUnsupportedKey)
+		}
+	case *rsa.PrivateKey:
 	default:
 		return nil, fmt.Errorf("%w: %T is not a private key", ErrUnsupportedKey, private)
 	}
-	var verify any
-	if b, ok := private.([]byte); ok {
-		verify = b
-	} else {
-		verify = private.(crypto.Signer).Public()
+	verify := publicOf(private)
+	if verify == nil {
+		return nil, fmt.Errorf("%w: nil %T", ErrUnsupportedKey, private)
 	}
 	if kid == "" {
 		var err error
@@ -62,6 +71,19 @@ func NewSigningKey(kid, alg string, private any) (*SigningKey, error) {
 		return nil, err
 	}
 	return &SigningKey{private: private, public: pub}, nil
+}
+
+// checkEd25519 refuses a private key whose second half is not the public key
+// of its seed: crypto/ed25519 panics when signing with one, and signatures
+// under a wrong public key can leak the private key.
+func checkEd25519(k ed25519.PrivateKey) error {
+	if len(k) != ed25519.PrivateKeySize {
+		return fmt.Errorf("%w: Ed25519 private key of %d bytes", ErrUnsupportedKey, len(k))
+	}
+	if !bytes.Equal(ed25519.NewKeyFromSeed(k.Seed()), k) {
+		return fmt.Errorf("%w: Ed25519 public half does not match the seed", ErrKeyMismatch)
+	}
+	return nil
 }
 
 func defaultKID(key any) (string, error) {
@@ -91,13 +113,14 @@ func (k *SigningKey) Active() *SigningKey { return k }
 // Holds reports whether kid is k's id.
 func (k *SigningKey) Holds(kid string) bool { return kid == k.public.id }
 
-// Format prints only kid and alg, whatever the verb.
-func (k *SigningKey) Format(f fmt.State, _ rune) {
+// Format prints only kid and alg, whatever the verb. The value receiver makes
+// a dereferenced copy redact itself too.
+func (k SigningKey) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "SigningKey{kid=%s alg=%s}", k.public.id, k.public.alg)
 }
 
 // LogValue logs only kid and alg.
-func (k *SigningKey) LogValue() slog.Value { return k.public.LogValue() }
+func (k SigningKey) LogValue() slog.Value { return k.public.LogValue() }
 
 // Format prints only kid and alg, whatever the verb: a Key may hold an HMAC
 // secret.

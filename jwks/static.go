@@ -39,3 +39,27 @@ func (s *Static) LookupKey(_ context.Context, kid, alg string) (Key, error) {
 
 // Keys returns a copy of the keys.
 func (s *Static) Keys() []Key { return append([]Key(nil), s.keys...) }
+
+// PublicKeys returns the asymmetric keys: an HMAC secret is never published.
+func (s *Static) PublicKeys() []Key { return publicKeys(s.keys) }
+
+// Generation is always 0: the set never changes.
+func (s *Static) Generation() uint64 { return 0 }
+
+// Format prints only kids and algs: fmt cannot reach the keys' own Format
+// through an unexported field and would print HMAC secrets. The value
+// receiver covers copies too.
+func (s Static) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "Static%v", s.keys)
+}
+
+// publicKeys returns the keys that may be published, in order.
+func publicKeys(keys []Key) []Key {
+	out := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		if !k.IsSymmetric() {
+			out = append(out, k)
+		}
+	}
+	return out
+}

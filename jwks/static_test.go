@@ -1,0 +1,115 @@
+package jwks_test
+
+import (
+	"crypto/elliptic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/jwks"
+)
+
+func TestStaticLookup(t *testing.T) {
+	t.Parallel()
+	a := signingKey(t, "a", jwks.ES256).Public()
+	b := signingKey(t, "b", jwks.ES256).Public()
+	c := signingKey(t, "c", jwks.EdDSA).Public()
+	h, err := jwks.NewKey("h", jwks.HS256, secretOf(32))
+	require.NoError(t, err)
+	set, err := jwks.NewStatic(a, b, c, h)
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		kid     string
+		alg     string
+		want    jwks.Key
+		wantErr error
+	}{
+		{name: "kid and its alg", kid: "a", alg: jwks.ES256, want: a},
+		{name: "other kid", kid: "b", alg: jwks.ES256, want: b},
+		{name: "kid with another EC alg", kid: "a", alg: jwks.ES384, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "kid with EdDSA", kid: "a", alg: jwks.EdDSA, wantErr: jwks.ErrAlgorithmMismatch},
+		// The classic confusion: a public key used as an HMAC secret.
+		{name: "asymmetric kid with HS256", kid: "c", alg: jwks.HS256, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "HMAC kid with ES256", kid: "h", alg: jwks.ES256, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "unknown kid", kid: "z", alg: jwks.ES256, wantErr: jwks.ErrUnknownKey},
+		{name: "kid differs in case", kid: "A", alg: jwks.ES256, wantErr: jwks.ErrUnknownKey},
+		{name: "no kid, one key of alg", alg: jwks.EdDSA, want: c},
+		{name: "no kid, several keys of alg", alg: jwks.ES256, wantErr: jwks.ErrKidRequired},
+		{name: "no kid, no key of alg", alg: jwks.RS256, wantErr: jwks.ErrUnknownKey},
+		{name: "no kid, none", alg: "none", wantErr: jwks.ErrUnknownKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := set.LookupKey(t.Context(), tc.kid, tc.alg)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				assert.Equal(t, jwks.Key{}, got)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestStaticSingleKeyWithoutKID(t *testing.T) {
+	t.Parallel()
+	k, err := jwks.NewKey("", "", &ecKey(t, elliptic.P256()).PublicKey)
+	require.NoError(t, err)
+	set, err := jwks.NewStatic(k)
+	require.NoError(t, err)
+
+	got, err := set.LookupKey(t.Context(), "", jwks.ES256)
+	require.NoError(t, err)
+	assert.Equal(t, k, got)
+	_, err = set.LookupKey(t.Context(), "x", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+	_, err = set.LookupKey(t.Context(), "", jwks.ES384)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+}
+
+func TestNewStaticRefuses(t *testing.T) {
+	t.Parallel()
+	a := signingKey(t, "a", jwks.ES256).Public()
+	a2 := signingKey(t, "a", jwks.EdDSA).Public()
+	anon, err := jwks.NewKey("", "", &ecKey(t, elliptic.P256()).PublicKey)
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		keys    []jwks.Key
+		wantErr error
+	}{
+		{"duplicate kid", []jwks.Key{a, a2}, jwks.ErrInvalidKID},
+		{"key without kid among several", []jwks.Key{a, anon}, jwks.ErrInvalidKID},
+		{"zero key", []jwks.Key{{}}, jwks.ErrUnsupportedKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			set, err := jwks.NewStatic(tc.keys...)
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.Nil(t, set)
+		})
+	}
+}
+
+func TestStaticKeys(t *testing.T) {
+	t.Parallel()
+	a := signingKey(t, "a", jwks.ES256).Public()
+	h, err := jwks.NewKey("h", jwks.HS256, secretOf(32))
+	require.NoError(t, err)
+	in := []jwks.Key{h, a}
+	set, err := jwks.NewStatic(in...)
+	require.NoError(t, err)
+	in[1] = h // NewStatic copied the slice
+
+	keys := set.Keys()
+	assert.Equal(t, []jwks.Key{h, a}, keys)
+	keys[0] = a
+	assert.Equal(t, []jwks.Key{h, a}, set.Keys(), "Keys returns a copy")
+	assert.Equal(t, []jwks.Key{a}, set.PublicKeys(), "HMAC is never published")
+	assert.Equal(t, uint64(0), set.Generation())
+}
