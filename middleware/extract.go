@@ -1,0 +1,79 @@
+package middleware
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// FromHeader returns the token of r's Authorization header as RFC 6750 §2.1
+// defines it: the scheme "Bearer" in any letter case, one or more spaces (no
+// tabs), then one b64token and nothing else. It is what [Authenticate] uses
+// when [Config.Extract] is nil, and what a custom Extract can fall back to.
+//
+// It fails with [ErrNoCredentials] when there is no Authorization header or
+// it names another scheme, and with [ErrInvalidRequest] for two Authorization
+// fields, an empty value, a Bearer header without a token, tabs, extra parts
+// or characters outside b64token. Error messages never contain the header.
+func FromHeader(r *http.Request) (string, error) {
+	fields := r.Header["Authorization"]
+	switch len(fields) {
+	case 0:
+		return "", ErrNoCredentials
+	case 1:
+		return parseBearer(fields[0])
+	}
+	return "", fmt.Errorf("%w: more than one Authorization field", ErrInvalidRequest)
+}
+
+func parseBearer(v string) (string, error) {
+	scheme, rest := v, ""
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		scheme, rest = v[:i], v[i:]
+	}
+	if scheme == "" {
+		return "", fmt.Errorf("%w: no scheme", ErrInvalidRequest)
+	}
+	// "bearer" contains no letter with a non-ASCII case fold, so EqualFold
+	// matches exactly the ASCII case variants.
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", ErrNoCredentials
+	}
+	n := 0
+	for n < len(rest) && rest[n] == ' ' {
+		n++
+	}
+	if n == 0 {
+		return "", fmt.Errorf("%w: no space after Bearer", ErrInvalidRequest)
+	}
+	tok := rest[n:]
+	if !isB64Token(tok) {
+		return "", fmt.Errorf("%w: token is not one b64token", ErrInvalidRequest)
+	}
+	return tok, nil
+}
+
+// b64char marks the b64token characters before padding:
+// ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
+var b64char = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-._~+/", byte(c)) >= 0
+	}
+	return t
+}()
+
+// isB64Token reports whether s is 1*b64char *"=" (RFC 6750 §2.1).
+func isB64Token(s string) bool {
+	i := 0
+	for i < len(s) && b64char[s[i]] {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(s) && s[i] == '=' {
+		i++
+	}
+	return i == len(s)
+}

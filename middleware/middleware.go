@@ -1,0 +1,272 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+// Defaults for [Config].
+const (
+	DefaultRealm      = "execution-api"
+	DefaultRetryAfter = 5 * time.Second
+)
+
+// Config configures [Authenticate]. Authenticate copies it; later changes
+// have no effect.
+type Config struct {
+	// Verifier checks every token. Required.
+	Verifier *token.Verifier
+	// Classes lists the token classes the route or group accepts. If empty,
+	// execution only. The run route lists workload and execution, a
+	// connections route execution and processor.
+	Classes []scope.Scope
+	// Realm is the realm of the WWW-Authenticate challenge. If empty,
+	// DefaultRealm ("execution-api"). It must be printable ASCII without '"'
+	// and '\'.
+	Realm string
+	// ErrorHandler answers a rejection; err is an [*Error]. It may log, then
+	// call [WriteError]. If nil, WriteError writes the RFC 6750 response.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives one record per rejection: 401 without credentials at
+	// Debug, other 400/401/403 at Info, 503 at Warn, 500 at Error, with the
+	// status, the cause's fixed text and the route pattern only. If nil,
+	// nothing is logged.
+	Logger *slog.Logger
+	// Extract returns the request's token, for hosts that opt into another
+	// place than the Authorization header (a query parameter, a cookie); it
+	// may fall back to [FromHeader]. ("", nil) or an error matching
+	// [ErrNoCredentials] means no credentials (401); any other error is a
+	// malformed request (400). If nil, FromHeader is used: the Authorization
+	// header only.
+	Extract func(r *http.Request) (string, error)
+	// RetryAfter is the Retry-After of a 503 when verification keys are
+	// unavailable, rounded up to whole seconds. If zero, DefaultRetryAfter
+	// (5s): long enough not to hammer a recovering key source, short enough
+	// for a task to carry on soon. Negative panics.
+	RetryAfter time.Duration
+}
+
+// Authenticate returns middleware that admits a request only with a valid
+// bearer token of an accepted class, and puts its claims in the request
+// context (read them with token.FromContext). Every rejection is answered by
+// [Config.ErrorHandler] or [WriteError] and the next handler is not called.
+// Checks run in this order: credentials (400, 401), verification (401, or 503
+// when keys are unavailable), then the token class (403).
+//
+// A panic in [Config.Extract], in the Verifier's key lookup or in
+// [Config.ErrorHandler] is answered with a 500 and logged without its value;
+// a panic in the next handler is left to net/http.
+//
+// It panics with a "middleware:" message on a programmer error: a nil
+// Verifier, a class that is not a token class, an invalid realm or a
+// negative RetryAfter. The middleware is safe for concurrent use.
+func Authenticate(cfg Config) func(http.Handler) http.Handler {
+	g := newGuard(cfg)
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			panic("middleware: Authenticate: nil next handler")
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, rej := g.authenticate(r)
+			if rej != nil {
+				g.reject(w, r, rej)
+				return
+			}
+			ctx := context.WithValue(token.NewContext(r.Context(), c), guardKey{}, g)
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// guard is a validated Config, shared by the route requirements through the
+// request context. It is immutable.
+type guard struct {
+	verifier   *token.Verifier
+	classes    scope.Set
+	classAttr  string // classes, space separated: the scope attribute of a 403
+	realm      string
+	onError    func(http.ResponseWriter, *http.Request, error)
+	logger     *slog.Logger
+	extract    func(*http.Request) (string, error)
+	retryAfter time.Duration
+}
+
+type guardKey struct{}
+
+// standalone renders for a route requirement that runs without Authenticate.
+var standalone = &guard{realm: DefaultRealm, retryAfter: DefaultRetryAfter}
+
+// guardFrom returns the guard of the enclosing Authenticate, or standalone.
+func guardFrom(r *http.Request) *guard {
+	if g, ok := r.Context().Value(guardKey{}).(*guard); ok {
+		return g
+	}
+	return standalone
+}
+
+func newGuard(cfg Config) *guard {
+	if cfg.Verifier == nil {
+		panic("middleware: Config.Verifier is nil")
+	}
+	if cfg.RetryAfter < 0 {
+		panic("middleware: Config.RetryAfter is negative")
+	}
+	g := &guard{
+		verifier: cfg.Verifier, realm: cfg.Realm, onError: cfg.ErrorHandler,
+		logger: cfg.Logger, extract: cfg.Extract, retryAfter: cfg.RetryAfter,
+	}
+	if g.realm == "" {
+		g.realm = DefaultRealm
+	}
+	if !validRealm(g.realm) {
+		panic("middleware: Config.Realm has characters outside printable ASCII or '\"' or '\\'")
+	}
+	if g.extract == nil {
+		g.extract = FromHeader
+	}
+	if g.retryAfter == 0 {
+		g.retryAfter = DefaultRetryAfter
+	}
+	classes := cfg.Classes
+	if len(classes) == 0 {
+		classes = []scope.Scope{scope.Execution}
+	}
+	for _, c := range classes {
+		if !c.IsClass() {
+			panic(fmt.Sprintf("middleware: Config.Classes: %q is not a token class", c))
+		}
+		if !g.classes.Has(c) {
+			g.classes = append(g.classes, c)
+		}
+	}
+	g.classAttr = g.classes.String()
+	return g
+}
+
+// authenticate extracts and verifies the token and checks its class. A panic
+// in the host's code it calls (Extract, the key lookup) becomes a 500.
+func (g *guard) authenticate(r *http.Request) (c *token.Claims, rej *Error) {
+	stage := "extract"
+	defer func() {
+		if v := recover(); v != nil {
+			g.panicked(r, stage, v)
+			c, rej = nil, g.newError(http.StatusInternalServerError, "", ErrInternal)
+		}
+	}()
+	raw, err := g.extract(r)
+	switch {
+	case errors.Is(err, ErrNoCredentials) || (err == nil && raw == ""):
+		return nil, g.newError(http.StatusUnauthorized, "", ErrNoCredentials)
+	case errors.Is(err, ErrInvalidRequest):
+		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, err)
+	case err != nil:
+		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, fmt.Errorf("%w: %w", ErrInvalidRequest, err))
+	}
+	stage = "verify"
+	c, err = g.verifier.Verify(r.Context(), raw)
+	switch {
+	case errors.Is(err, token.ErrKeysUnavailable):
+		return nil, g.newError(http.StatusServiceUnavailable, "", err)
+	case err != nil:
+		return nil, g.newError(http.StatusUnauthorized, CodeInvalidToken, err)
+	case !g.classes.Has(c.Class()):
+		e := g.newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope)
+		e.Scope = g.classAttr
+		return nil, e
+	}
+	return c, nil
+}
+
+func (g *guard) newError(status int, code string, err error) *Error {
+	e := &Error{Status: status, Code: code, Err: err}
+	if status == http.StatusServiceUnavailable {
+		e.RetryAfter = g.retryAfter
+	}
+	return e
+}
+
+// reject logs e and answers it through the ErrorHandler or WriteError. A
+// panic in the ErrorHandler becomes a 500 unless it had begun a response.
+func (g *guard) reject(w http.ResponseWriter, r *http.Request, e *Error) {
+	g.log(r, e)
+	if g.onError == nil {
+		write(w, e, g.realm)
+		return
+	}
+	tw := &trackingWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			g.panicked(r, "error handler", v)
+			if !tw.started {
+				write(w, &Error{Status: http.StatusInternalServerError, Err: ErrInternal}, g.realm)
+			}
+		}
+	}()
+	g.onError(tw, r, e)
+}
+
+func (g *guard) log(r *http.Request, e *Error) {
+	if g.logger == nil {
+		return
+	}
+	level := slog.LevelInfo
+	switch {
+	case e.Status == http.StatusUnauthorized && e.Code == "":
+		level = slog.LevelDebug
+	case e.Status == http.StatusServiceUnavailable:
+		level = slog.LevelWarn
+	case e.Status >= http.StatusInternalServerError:
+		level = slog.LevelError
+	}
+	g.logger.LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
+		slog.Int("status", e.Status), slog.String("reason", reason(e.Err)))...)
+}
+
+// panicked logs a recovered panic by stage and type only: its value may hold
+// the token or a kid. http.ErrAbortHandler is passed on, as net/http expects.
+func (g *guard) panicked(r *http.Request, stage string, v any) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	if g.logger == nil {
+		return
+	}
+	g.logger.LogAttrs(r.Context(), slog.LevelError, "panic in authentication", g.attrs(r,
+		slog.String("stage", stage), slog.String("panic_type", fmt.Sprintf("%T", v)))...)
+}
+
+// attrs adds the route pattern (fixed text set by the host, unlike the path,
+// which may name the token's subject).
+func (g *guard) attrs(r *http.Request, a ...slog.Attr) []slog.Attr {
+	if r.Pattern != "" {
+		a = append(a, slog.String("route", r.Pattern))
+	}
+	return a
+}
+
+// trackingWriter records whether a response has begun, so that a panicking
+// ErrorHandler is not followed by a second response.
+type trackingWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (t *trackingWriter) WriteHeader(status int) {
+	t.started = true
+	t.ResponseWriter.WriteHeader(status)
+}
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.started = true
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

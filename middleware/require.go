@@ -1,0 +1,75 @@
+package middleware
+
+import (
+	"net/http"
+
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+// RequireScopes returns middleware, to run inside [Authenticate], that admits
+// only tokens carrying every one of scopes (exact, case-sensitive match).
+// Otherwise it answers 403 insufficient_scope with scope="<scopes, space
+// separated>". Rejections are answered and logged as the enclosing
+// Authenticate's Config says; without Authenticate around it (no claims in
+// the context) it fails closed with 401.
+//
+// It panics with a "middleware:" message when scopes is empty, malformed or
+// has duplicates. The middleware is safe for concurrent use.
+func RequireScopes(scopes ...scope.Scope) func(http.Handler) http.Handler {
+	required, err := scope.New(scopes...)
+	if err != nil {
+		panic("middleware: RequireScopes: " + err.Error())
+	}
+	attr := required.String()
+	return requirement(func(c *token.Claims, _ *http.Request) *Error {
+		if c.Scope.HasAll(required...) {
+			return nil
+		}
+		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Scope: attr, Err: ErrInsufficientScope}
+	})
+}
+
+// RequireSubject returns middleware, to run inside [Authenticate], that
+// admits only tokens whose sub equals the request's path value name exactly,
+// as in "PUT /task-instances/{id}/heartbeat" with RequireSubject("id"): a task
+// may act only on itself. Otherwise, an empty path value included, it answers
+// 403 insufficient_scope (no scope attribute: no scope would help). Rejections
+// are answered as for [RequireScopes]; without claims it fails closed with 401.
+//
+// It panics with a "middleware:" message when name is empty. The middleware is
+// safe for concurrent use.
+func RequireSubject(name string) func(http.Handler) http.Handler {
+	if name == "" {
+		panic("middleware: RequireSubject: empty path value name")
+	}
+	return requirement(func(c *token.Claims, r *http.Request) *Error {
+		if v := r.PathValue(name); v != "" && v == c.Subject {
+			return nil
+		}
+		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrSubjectMismatch}
+	})
+}
+
+// requirement adapts a check on verified claims to middleware that renders
+// through the enclosing Authenticate.
+func requirement(check func(*token.Claims, *http.Request) *Error) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			panic("middleware: nil next handler")
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			g := guardFrom(r)
+			c, ok := token.FromContext(r.Context())
+			if !ok {
+				g.reject(w, r, &Error{Status: http.StatusUnauthorized, Err: ErrNoClaims})
+				return
+			}
+			if e := check(c, r); e != nil {
+				g.reject(w, r, e)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
