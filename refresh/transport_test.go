@@ -1,0 +1,480 @@
+package refresh_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/refresh"
+	"github.com/execauth/execauth/token"
+)
+
+// Tokens with the form of a compact JWS; the test servers compare strings.
+const (
+	tokA = token.Raw("aaaa.aaaa.aaaa")
+	tokB = token.Raw("bbbb.bbbb.bbbb")
+	tokC = token.Raw("cccc.cccc.cccc")
+)
+
+// hit is what a test server saw of one request.
+type hit struct {
+	auth, body string
+}
+
+// api is a test server that accepts the tokens in accept, answers 401
+// otherwise, and can hand out a refresh header.
+type api struct {
+	mu      sync.Mutex
+	hits    []hit
+	accept  map[string]bool
+	refresh []string // values of the refresh header on every response
+	code    int      // status for accepted requests; 0 means 200
+	away    string   // where GET /away redirects
+	srv     *httptest.Server
+}
+
+func newAPI(t *testing.T, accept ...token.Raw) *api {
+	t.Helper()
+	a := &api{accept: map[string]bool{}}
+	for _, tok := range accept {
+		a.accept["Bearer "+string(tok)] = true
+	}
+	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.hits = append(a.hits, hit{auth: r.Header.Get("Authorization"), body: string(b)})
+		for _, v := range a.refresh {
+			w.Header().Add(refresh.DefaultHeader, v)
+		}
+		switch {
+		case r.URL.Path == "/away":
+			http.Redirect(w, r, a.away, http.StatusFound)
+		case !a.accept[r.Header.Get("Authorization")]:
+			w.WriteHeader(http.StatusUnauthorized)
+		case a.code != 0:
+			w.WriteHeader(a.code)
+		}
+	}))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func (a *api) host() string { u, _ := url.Parse(a.srv.URL); return u.Host }
+
+func (a *api) seen() []hit {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]hit(nil), a.hits...)
+}
+
+func (a *api) set(fn func(a *api)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fn(a)
+}
+
+func (a *api) transport(t *testing.T, src refresh.Source) *refresh.Transport {
+	t.Helper()
+	tr, err := refresh.NewTransport(refresh.TransportConfig{
+		Base: a.srv.Client().Transport, Source: src, Host: a.host(),
+	})
+	require.NoError(t, err)
+	return tr
+}
+
+func get(t *testing.T, c *http.Client, u string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	require.NoError(t, err)
+	res, err := c.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+// reloader returns toks[0] until Reload moves it along the list.
+type reloader struct {
+	mu      sync.Mutex
+	toks    []token.Raw
+	i       int
+	err     error
+	reloads int
+}
+
+func (s *reloader) Token(context.Context) (token.Raw, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.toks[s.i], nil
+}
+
+func (s *reloader) Reload(context.Context) (token.Raw, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reloads++
+	if s.err != nil {
+		return "", s.err
+	}
+	s.i = min(s.i+1, len(s.toks)-1)
+	return s.toks[s.i], nil
+}
+
+// sequence is a Source without Reload that returns the next token on every
+// call.
+type sequence struct {
+	mu   sync.Mutex
+	toks []token.Raw
+}
+
+func (s *sequence) Token(context.Context) (token.Raw, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := s.toks[0]
+	if len(s.toks) > 1 {
+		s.toks = s.toks[1:]
+	}
+	return tok, nil
+}
+
+type pinned struct{ refresh.Source }
+
+func (pinned) Pinned() bool { return true }
+
+// TestTransportRedirectToOtherHost: the token goes only to Host, even when
+// that host redirects the client elsewhere, and the other host cannot plant
+// a token either.
+func TestTransportRedirectToOtherHost(t *testing.T) {
+	t.Parallel()
+	other := newAPI(t, tokA)
+	other.set(func(a *api) { a.refresh = []string{string(tokC)} })
+	home := newAPI(t, tokA)
+	home.set(func(a *api) { a.away = other.srv.URL + "/landing" })
+	tr := home.transport(t, refresh.StaticSource(tokA))
+	client := &http.Client{Transport: tr}
+
+	res := get(t, client, home.srv.URL+"/away")
+	get(t, client, home.srv.URL+"/after")
+
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the other host saw no token")
+	require.Len(t, other.seen(), 1, "redirect followed")
+	assert.Empty(t, other.seen()[0].auth)
+	require.Len(t, home.seen(), 2)
+	assert.Equal(t, "Bearer "+string(tokA), home.seen()[0].auth)
+	assert.Equal(t, "Bearer "+string(tokA), home.seen()[1].auth, "refresh header of another host ignored")
+}
+
+func TestTransportSwap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		code    int
+		refresh []string
+		want    token.Raw // sent on the next request
+	}{
+		{name: "200 with a token", refresh: []string{string(tokB)}, want: tokB},
+		{name: "500 with a token", code: http.StatusInternalServerError, refresh: []string{string(tokB)}, want: tokB},
+		{name: "no header", want: tokA},
+		{name: "two values", refresh: []string{string(tokB), string(tokC)}, want: tokA},
+		{name: "two segments", refresh: []string{"bbbb.bbbb"}, want: tokA},
+		{name: "four segments", refresh: []string{"bbbb.bbbb.bbbb.bbbb"}, want: tokA},
+		{name: "empty segment", refresh: []string{"bbbb..bbbb"}, want: tokA},
+		{name: "padding", refresh: []string{"bbbb.bbbb.bbb="}, want: tokA},
+		{name: "space inside", refresh: []string{"bbbb.bb bb.bbbb"}, want: tokA},
+		{name: "another scheme", refresh: []string{"Basic YTpi"}, want: tokA},
+		{name: "longer than 8 KiB", refresh: []string{"b." + strings.Repeat("b", 8<<10) + ".b"}, want: tokA},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAPI(t, tokA, tokB)
+			a.set(func(a *api) { a.code, a.refresh = tc.code, tc.refresh })
+			client := &http.Client{Transport: a.transport(t, refresh.StaticSource(tokA))}
+
+			get(t, client, a.srv.URL)
+			a.set(func(a *api) { a.refresh = nil })
+			get(t, client, a.srv.URL)
+
+			hits := a.seen()
+			require.Len(t, hits, 2)
+			assert.Equal(t, "Bearer "+string(tokA), hits[0].auth)
+			assert.Equal(t, "Bearer "+string(tc.want), hits[1].auth)
+		})
+	}
+}
+
+func TestTransportPinnedIgnoresRefresh(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, tokA, tokB)
+	a.set(func(a *api) { a.refresh = []string{string(tokB)} })
+	client := &http.Client{Transport: a.transport(t, pinned{refresh.StaticSource(tokA)})}
+
+	get(t, client, a.srv.URL)
+	get(t, client, a.srv.URL)
+
+	for _, h := range a.seen() {
+		assert.Equal(t, "Bearer "+string(tokA), h.auth)
+	}
+}
+
+// closeTracker records whether each response body it handed out was closed.
+type closeTracker struct {
+	base   http.RoundTripper
+	mu     sync.Mutex
+	bodies []*trackedBody
+}
+
+type trackedBody struct {
+	io.ReadCloser
+	mu     sync.Mutex
+	closed bool
+}
+
+func (b *trackedBody) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	return b.ReadCloser.Close()
+}
+
+func (b *trackedBody) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
+func (c *closeTracker) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := c.base.RoundTrip(r)
+	if err == nil {
+		tb := &trackedBody{ReadCloser: res.Body}
+		res.Body = tb
+		c.mu.Lock()
+		c.bodies = append(c.bodies, tb)
+		c.mu.Unlock()
+	}
+	return res, err
+}
+
+// TestTransportRetry: after a 401 the request is sent once more, only when
+// the token changed and the body can be replayed.
+func TestTransportRetry(t *testing.T) {
+	t.Parallel()
+	const body = `{"state":"success","end_date":"2025-03-01T12:00:00Z"}`
+	tests := []struct {
+		name      string
+		source    func() refresh.Source
+		accept    []token.Raw
+		newReq    func(t *testing.T, u string) *http.Request
+		wantHits  []token.Raw
+		wantCode  int
+		wantBody2 bool // the retry carried the same body
+	}{
+		{
+			name:      "POST replayed once with the reloaded token",
+			source:    func() refresh.Source { return &reloader{toks: []token.Raw{tokA, tokB}} },
+			accept:    []token.Raw{tokB},
+			newReq:    postWithGetBody(body),
+			wantHits:  []token.Raw{tokA, tokB},
+			wantCode:  http.StatusOK,
+			wantBody2: true,
+		},
+		{
+			name:      "never a third attempt",
+			source:    func() refresh.Source { return &reloader{toks: []token.Raw{tokA, tokB, tokC}} },
+			newReq:    postWithGetBody(body),
+			wantHits:  []token.Raw{tokA, tokB},
+			wantCode:  http.StatusUnauthorized,
+			wantBody2: true,
+		},
+		{
+			name:     "token did not change",
+			source:   func() refresh.Source { return &reloader{toks: []token.Raw{tokA}} },
+			newReq:   postWithGetBody(body),
+			wantHits: []token.Raw{tokA},
+			wantCode: http.StatusUnauthorized,
+		},
+		{
+			name:     "reload fails",
+			source:   func() refresh.Source { return &reloader{toks: []token.Raw{tokA, tokB}, err: errors.New("gone")} },
+			newReq:   postWithGetBody(body),
+			wantHits: []token.Raw{tokA},
+			wantCode: http.StatusUnauthorized,
+		},
+		{
+			name:   "body without GetBody",
+			source: func() refresh.Source { return &reloader{toks: []token.Raw{tokA, tokB}} },
+			accept: []token.Raw{tokB},
+			newReq: func(t *testing.T, u string) *http.Request {
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u, io.NopCloser(strings.NewReader(body)))
+				require.NoError(t, err)
+				require.Nil(t, req.GetBody)
+				return req
+			},
+			wantHits: []token.Raw{tokA},
+			wantCode: http.StatusUnauthorized,
+		},
+		{
+			name:   "GET without body",
+			source: func() refresh.Source { return &reloader{toks: []token.Raw{tokA, tokB}} },
+			accept: []token.Raw{tokB},
+			newReq: func(t *testing.T, u string) *http.Request {
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+				require.NoError(t, err)
+				return req
+			},
+			wantHits: []token.Raw{tokA, tokB},
+			wantCode: http.StatusOK,
+		},
+		{
+			name:     "source without Reload is asked again",
+			source:   func() refresh.Source { return &sequence{toks: []token.Raw{tokA, tokB}} },
+			accept:   []token.Raw{tokB},
+			newReq:   postWithGetBody(body),
+			wantHits: []token.Raw{tokA, tokB},
+			wantCode: http.StatusOK, wantBody2: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAPI(t, tc.accept...)
+			tracker := &closeTracker{base: a.srv.Client().Transport}
+			tr, err := refresh.NewTransport(refresh.TransportConfig{Base: tracker, Source: tc.source(), Host: a.host()})
+			require.NoError(t, err)
+			req := tc.newReq(t, a.srv.URL)
+			auth := req.Header.Get("Authorization")
+
+			res, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			res.Body.Close()
+
+			assert.Equal(t, tc.wantCode, res.StatusCode)
+			assert.Equal(t, auth, req.Header.Get("Authorization"), "caller's request not modified")
+			hits := a.seen()
+			require.Len(t, hits, len(tc.wantHits))
+			for i, tok := range tc.wantHits {
+				assert.Equal(t, "Bearer "+string(tok), hits[i].auth)
+			}
+			if tc.wantBody2 {
+				assert.Equal(t, body, hits[0].body)
+				assert.Equal(t, body, hits[1].body)
+			}
+			if len(hits) == 2 {
+				assert.True(t, tracker.bodies[0].isClosed(), "first response closed before the retry")
+			}
+		})
+	}
+}
+
+func postWithGetBody(body string) func(t *testing.T, u string) *http.Request {
+	return func(t *testing.T, u string) *http.Request {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u, strings.NewReader(body))
+		require.NoError(t, err)
+		require.NotNil(t, req.GetBody)
+		return req
+	}
+}
+
+// TestTransportSwappedTokenRefused: a swapped-in token that gets a 401 is
+// dropped and the source's token is used again.
+func TestTransportSwappedTokenRefused(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, tokA)
+	a.set(func(a *api) { a.refresh = []string{string(tokB)} })
+	client := &http.Client{Transport: a.transport(t, &reloader{toks: []token.Raw{tokA, tokC}})}
+
+	get(t, client, a.srv.URL) // A accepted, B handed out
+	a.set(func(a *api) { a.refresh = nil })
+	res := get(t, client, a.srv.URL) // B refused, retried with C (reloaded)
+
+	hits := a.seen()
+	require.Len(t, hits, 3)
+	assert.Equal(t, "Bearer "+string(tokB), hits[1].auth)
+	assert.Equal(t, "Bearer "+string(tokC), hits[2].auth)
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "C is not accepted either")
+}
+
+type failingSource struct{ tok token.Raw }
+
+var errSource = errors.New("source down")
+
+func (s failingSource) Token(context.Context) (token.Raw, error) {
+	if s.tok != "" {
+		return s.tok, nil
+	}
+	return "", errSource
+}
+
+type bodyCloseCheck struct {
+	io.Reader
+	closed bool
+}
+
+func (b *bodyCloseCheck) Close() error { b.closed = true; return nil }
+
+func TestTransportSourceErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		src     refresh.Source
+		wantErr error
+	}{
+		{name: "source fails", src: failingSource{}, wantErr: errSource},
+		{name: "empty token", src: refresh.StaticSource(""), wantErr: refresh.ErrMalformed},
+		{name: "token with a space", src: failingSource{tok: "a b"}, wantErr: refresh.ErrMalformed},
+		{name: "token with CRLF", src: failingSource{tok: "a\r\nX-Admin: 1"}, wantErr: refresh.ErrMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAPI(t)
+			body := &bodyCloseCheck{Reader: strings.NewReader("x")}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.srv.URL, body)
+			require.NoError(t, err)
+
+			res, err := a.transport(t, tc.src).RoundTrip(req)
+
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.Nil(t, res)
+			assert.True(t, body.closed, "RoundTrip closes the body on error")
+			assert.Empty(t, a.seen())
+		})
+	}
+}
+
+func TestNewTransportConfig(t *testing.T) {
+	t.Parallel()
+	src := refresh.StaticSource(tokA)
+	tests := []struct {
+		name string
+		cfg  refresh.TransportConfig
+	}{
+		{name: "no source", cfg: refresh.TransportConfig{Host: "api.example.com"}},
+		{name: "no host", cfg: refresh.TransportConfig{Source: src}},
+		{name: "URL instead of host", cfg: refresh.TransportConfig{Source: src, Host: "https://api.example.com"}},
+		{name: "host with path", cfg: refresh.TransportConfig{Source: src, Host: "api.example.com/execution"}},
+		{name: "host with user", cfg: refresh.TransportConfig{Source: src, Host: "u@api.example.com"}},
+		{name: "bad header", cfg: refresh.TransportConfig{Source: src, Host: "api.example.com", Header: "a b"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr, err := refresh.NewTransport(tc.cfg)
+			require.ErrorIs(t, err, refresh.ErrConfig)
+			assert.Nil(t, tr)
+		})
+	}
+	for _, host := range []string{"api.example.com", "127.0.0.1:8080", "[::1]:8080"} {
+		_, err := refresh.NewTransport(refresh.TransportConfig{Source: src, Host: host})
+		assert.NoError(t, err, host)
+	}
+}
