@@ -1,0 +1,12 @@
+// Command table prints the medians of `go test -bench` output as markdown,
+// one table per algorithm, with each benchmark's ratio to the floor.
+//
+// Benchmark names must read Benchmark<Group>/<algorithm>/<contender>; the
+// row named floor in the Verify group of an algorithm is the denominator of
+// that algorithm's ratios. Lines that are not results are skipped.
+//
+// # Example
+//
+//	go test -run '^$' -bench . -count 6 -benchmem > bench.txt
+//	go run ./cmd/table bench.txt
+package main

@@ -1,0 +1,76 @@
+package benchmarks
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"strings"
+)
+
+// floor is the least any verifier must do: the standard library's signature
+// check over the signing input. Splitting the token and decoding the
+// signature happen in prepare, untimed; nothing is parsed as JSON and no
+// claim is looked at, so the floor accepts any correctly signed token.
+func floor(f *fixture) (contender, error) {
+	prepare := func(raw string) func() error {
+		dot := strings.LastIndexByte(raw, '.')
+		if dot < 0 {
+			return func() error { return errSignature }
+		}
+		input := []byte(raw[:dot])
+		sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+		if err != nil {
+			return func() error { return err }
+		}
+		return verifySignature(f.key(), input, sig)
+	}
+	return contender{name: "floor", prepare: prepare}, nil
+}
+
+// verifySignature returns the timed part of the floor for one key type;
+// every algorithm benchmarked hashes with SHA-256.
+func verifySignature(key any, input, sig []byte) func() error {
+	switch k := key.(type) {
+	case []byte:
+		return func() error {
+			m := hmac.New(sha256.New, k)
+			m.Write(input)
+			if !hmac.Equal(m.Sum(nil), sig) {
+				return errSignature
+			}
+			return nil
+		}
+	case *rsa.PublicKey:
+		return func() error {
+			h := sha256.Sum256(input)
+			return rsa.VerifyPKCS1v15(k, crypto.SHA256, h[:], sig)
+		}
+	case *ecdsa.PublicKey:
+		return func() error {
+			// JWS ES256 signatures are r || s, 32 bytes each (RFC 7518 §3.4).
+			if len(sig) != 64 {
+				return errSignature
+			}
+			h := sha256.Sum256(input)
+			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+			if !ecdsa.Verify(k, h[:], r, s) {
+				return errSignature
+			}
+			return nil
+		}
+	case ed25519.PublicKey:
+		return func() error {
+			if !ed25519.Verify(k, input, sig) {
+				return errSignature
+			}
+			return nil
+		}
+	}
+	return func() error { return fmt.Errorf("%w: key type %T", errSignature, key) }
+}
