@@ -20,15 +20,21 @@ import (
 	"github.com/execauth/execauth/jwks"
 )
 
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return data
+}
+
 // testdataKey parses a PEM private key file of testdata with crypto/x509
 // alone, so that tests of this package's parser do not depend on it.
 func testdataKey(t testing.TB, name string) any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	block, _ := pem.Decode(data)
+	block, _ := pem.Decode(readTestdata(t, name))
 	require.NotNil(t, block, name)
 	var key any
+	var err error
 	switch block.Type {
 	case "RSA PRIVATE KEY":
 		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
@@ -65,7 +71,19 @@ func signingKey(t testing.TB, kid, alg string) *jwks.SigningKey {
 	t.Helper()
 	g, err := jwks.Generate(alg)
 	require.NoError(t, err)
-	k, err := jwks.NewSigningKey(kid, alg, g.Private())
+	return mustSigningKey(t, kid, alg, g.Private())
+}
+
+func mustSigningKey(t testing.TB, kid, alg string, private any) *jwks.SigningKey {
+	t.Helper()
+	k, err := jwks.NewSigningKey(kid, alg, private)
+	require.NoError(t, err)
+	return k
+}
+
+func mustKey(t testing.TB, kid, alg string, material any) jwks.Key {
+	t.Helper()
+	k, err := jwks.NewKey(kid, alg, material)
 	require.NoError(t, err)
 	return k
 }

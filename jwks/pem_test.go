@@ -19,13 +19,6 @@ import (
 	"github.com/execauth/execauth/jwks"
 )
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return data
-}
-
 // equalPrivate reports whether two signing keys hold the same private key.
 func equalPrivate(t testing.TB, want, got *jwks.SigningKey) {
 	t.Helper()
@@ -40,8 +33,7 @@ func equalPrivate(t testing.TB, want, got *jwks.SigningKey) {
 
 func TestPrivateRoundTrip(t *testing.T) {
 	t.Parallel()
-	rsaSK, err := jwks.NewSigningKey("", "", rsaKey(t))
-	require.NoError(t, err)
+	rsaSK := mustSigningKey(t, "", "", rsaKey(t))
 	keys := map[string]*jwks.SigningKey{jwks.RS256: rsaSK}
 	for _, alg := range []string{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.HS256, jwks.HS384, jwks.HS512} {
 		keys[alg] = signingKey(t, "", alg)
@@ -100,13 +92,6 @@ func TestParsePrivateOpenSSLFormats(t *testing.T) {
 			equalPrivate(t, k, mustSigningKey(t, tc.kid, tc.alg, testdataKey(t, tc.file)))
 		})
 	}
-}
-
-func mustSigningKey(t testing.TB, kid, alg string, private any) *jwks.SigningKey {
-	t.Helper()
-	k, err := jwks.NewSigningKey(kid, alg, private)
-	require.NoError(t, err)
-	return k
 }
 
 func TestParsePrivateRefuses(t *testing.T) {
@@ -222,13 +207,6 @@ func TestParsePublic(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
-}
-
-func mustKey(t testing.TB, kid, alg string, material any) jwks.Key {
-	t.Helper()
-	k, err := jwks.NewKey(kid, alg, material)
-	require.NoError(t, err)
-	return k
 }
 
 func TestParsePublicRefuses(t *testing.T) {

@@ -15,8 +15,7 @@ func TestStaticLookup(t *testing.T) {
 	a := signingKey(t, "a", jwks.ES256).Public()
 	b := signingKey(t, "b", jwks.ES256).Public()
 	c := signingKey(t, "c", jwks.EdDSA).Public()
-	h, err := jwks.NewKey("h", jwks.HS256, secretOf(32))
-	require.NoError(t, err)
+	h := mustKey(t, "h", jwks.HS256, secretOf(32))
 	set, err := jwks.NewStatic(a, b, c, h)
 	require.NoError(t, err)
 	tests := []struct {
@@ -57,8 +56,7 @@ func TestStaticLookup(t *testing.T) {
 
 func TestStaticSingleKeyWithoutKID(t *testing.T) {
 	t.Parallel()
-	k, err := jwks.NewKey("", "", &ecKey(t, elliptic.P256()).PublicKey)
-	require.NoError(t, err)
+	k := mustKey(t, "", "", &ecKey(t, elliptic.P256()).PublicKey)
 	set, err := jwks.NewStatic(k)
 	require.NoError(t, err)
 
@@ -75,8 +73,7 @@ func TestNewStaticRefuses(t *testing.T) {
 	t.Parallel()
 	a := signingKey(t, "a", jwks.ES256).Public()
 	a2 := signingKey(t, "a", jwks.EdDSA).Public()
-	anon, err := jwks.NewKey("", "", &ecKey(t, elliptic.P256()).PublicKey)
-	require.NoError(t, err)
+	anon := mustKey(t, "", "", &ecKey(t, elliptic.P256()).PublicKey)
 	tests := []struct {
 		name    string
 		keys    []jwks.Key
@@ -99,8 +96,7 @@ func TestNewStaticRefuses(t *testing.T) {
 func TestStaticKeys(t *testing.T) {
 	t.Parallel()
 	a := signingKey(t, "a", jwks.ES256).Public()
-	h, err := jwks.NewKey("h", jwks.HS256, secretOf(32))
-	require.NoError(t, err)
+	h := mustKey(t, "h", jwks.HS256, secretOf(32))
 	in := []jwks.Key{h, a}
 	set, err := jwks.NewStatic(in...)
 	require.NoError(t, err)

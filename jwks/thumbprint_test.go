@@ -95,8 +95,7 @@ func TestThumbprintRFC8037(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, v.RFC8037.Thumbprint, got, name)
 	}
-	k, err := jwks.NewSigningKey("", "", priv)
-	require.NoError(t, err)
+	k := mustSigningKey(t, "", "", priv)
 	assert.Equal(t, v.RFC8037.Thumbprint, k.ID(), "default kid")
 }
 
