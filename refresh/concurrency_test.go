@@ -27,8 +27,7 @@ func TestConcurrentReissue(t *testing.T) {
 	t.Parallel()
 	const n = 50
 	f := newFixture(t)
-	raw := f.mint(t, scope.Execution, t0, 10*time.Minute)
-	f.clock.Set(t0.Add(9 * time.Minute))
+	raw := f.dueToken(t)
 	re := f.reissuer(t, nil)
 
 	var arrived atomic.Int32
