@@ -101,8 +101,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	replay := req.Body == nil || req.Body == http.NoBody
-	if !replay && req.GetBody == nil {
+	noBody := req.Body == nil || req.Body == http.NoBody
+	if !noBody && req.GetBody == nil {
 		return resp, nil
 	}
 	next, err := t.fresh(ctx, sent)
@@ -110,7 +110,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil // the 401 is the better answer than a source error
 	}
 	body := req.Body
-	if !replay {
+	if !noBody {
 		if body, err = req.GetBody(); err != nil {
 			return resp, nil
 		}
