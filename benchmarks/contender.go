@@ -19,7 +19,7 @@ type contender struct {
 // contenders returns every contender for f, the floor first.
 func contenders(f *fixture) ([]contender, error) {
 	builders := []func(*fixture) (contender, error){
-		floor, golangJWT, keyfuncJWKS, auth0, jwxParse, execauth,
+		floor, golangJWT, keyfuncJWKS, auth0, jwxParse, execauth, execauthCached,
 		auth0Middleware, jwxMiddleware, execauthMiddleware,
 	}
 	out := make([]contender, 0, len(builders))

@@ -9,9 +9,13 @@ import (
 	"github.com/execauth/execauth/token"
 )
 
+// cacheSize is the verified-token cache of the cached contender: room for
+// many more tokens than a benchmark presents.
+const cacheSize = 1024
+
 // execauthVerifier is the verifier every peer is configured to match: a
 // static key, the fixture's algorithm only, and the shared policy.
-func execauthVerifier(f *fixture) (*token.Verifier, error) {
+func execauthVerifier(f *fixture, cache int) (*token.Verifier, error) {
 	st, err := jwks.NewStatic(f.signer.Public())
 	if err != nil {
 		return nil, err
@@ -20,19 +24,34 @@ func execauthVerifier(f *fixture) (*token.Verifier, error) {
 		Keys: st, Issuer: issuer, Audience: []string{audience},
 		Algorithms: []string{f.alg}, Leeway: leeway,
 		MaxLifetime: token.Lifetimes{Execution: lifetime},
+		CacheSize:   cache,
 	})
 }
 
 // execauth is Verifier.Verify plus the class check that the middleware makes
 // by default (Verify accepts every class; the peers check the class too).
 func execauth(f *fixture) (contender, error) {
-	v, err := execauthVerifier(f)
+	v, err := execauthVerifier(f, 0)
 	if err != nil {
 		return contender{}, err
 	}
+	return contender{name: "execauth", prepare: verifyWith(v, false)}, nil
+}
+
+// execauthCached is execauth with the verified-token cache, timed on hits:
+// prepare verifies the token once, untimed, so that it is cached if valid.
+func execauthCached(f *fixture) (contender, error) {
+	v, err := execauthVerifier(f, cacheSize)
+	if err != nil {
+		return contender{}, err
+	}
+	return contender{name: "execauth+cache", prepare: verifyWith(v, true)}, nil
+}
+
+func verifyWith(v *token.Verifier, warm bool) func(raw string) func() error {
 	ctx := context.Background()
-	prepare := func(raw string) func() error {
-		return func() error {
+	return func(raw string) func() error {
+		check := func() error {
 			c, err := v.Verify(ctx, raw)
 			if err != nil {
 				return err
@@ -42,14 +61,17 @@ func execauth(f *fixture) (contender, error) {
 			}
 			return nil
 		}
+		if warm {
+			_ = check() // a rejected token is not cached; the timed check fails again
+		}
+		return check
 	}
-	return contender{name: "execauth", prepare: prepare}, nil
 }
 
 // execauthMiddleware is a full request through middleware.Authenticate with
 // its defaults (execution tokens only).
 func execauthMiddleware(f *fixture) (contender, error) {
-	v, err := execauthVerifier(f)
+	v, err := execauthVerifier(f, 0)
 	if err != nil {
 		return contender{}, err
 	}
