@@ -256,5 +256,5 @@ func timeValue(v []byte) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: time claim out of range", ErrMalformed)
 	}
-	return time.Unix(n, 0), nil
+	return time.Unix(n, 0).UTC(), nil
 }

@@ -222,3 +222,14 @@ func TestNewVerifierConfig(t *testing.T) {
 	_, err = NewVerifier(func() VerifierConfig { c := base(); c.Leeway = MaxLeeway; return c }())
 	require.NoError(t, err, "5m is allowed")
 }
+
+func TestVerifyTimesAreUTC(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "ES256", nil)
+	c, err := f.verify(t, f.signed(t, validHeaderES256, validClaims(t, map[string]any{"auth_time": now.Unix()})))
+	require.NoError(t, err)
+	for _, ts := range []time.Time{c.ExpiresAt, c.IssuedAt, c.NotBefore, c.AuthTime} {
+		assert.Equal(t, time.UTC, ts.Location())
+	}
+	assert.True(t, c.IssuedAt == now, "comparable with == to a UTC time")
+}
