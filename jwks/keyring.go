@@ -36,7 +36,7 @@ type KeyringConfig struct {
 // tokens they signed until RetireAfter has passed. It feeds a token issuer
 // ([SigningKeys]), a verifier of the issuer's own tokens ([Lookup]) and
 // [Handler]. Retiring keys are dropped lazily against the clock; no
-// goroutine runs.
+// goroutine runs. Create one with [NewKeyring]; the zero value is unusable.
 //
 // A Keyring is safe for concurrent use. Reads (every signature and
 // verification) load an immutable snapshot without locking; Publish, Rotate
