@@ -2,6 +2,8 @@ package token
 
 import (
 	"crypto/rsa"
+	"maps"
+	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -38,3 +40,6 @@ var methods = map[string]jwt.SigningMethod{
 	jwks.HS384: jwt.SigningMethodHS384,
 	jwks.HS512: jwt.SigningMethodHS512,
 }
+
+// algNames lists the keys of methods, for allocation-free lookups by bytes.
+var algNames = slices.Sorted(maps.Keys(methods))

@@ -115,7 +115,7 @@ func parseHeader(data []byte) (header, error) {
 	err := parseObject(data, 0, func(name, value []byte) error {
 		switch string(name) {
 		case "alg":
-			s, err := stringValue(value)
+			s, err := algValue(value)
 			if err != nil {
 				return err
 			}
@@ -166,20 +166,34 @@ func validTyp(s string) bool {
 	return strings.EqualFold(s, "JWT") || strings.EqualFold(s, "at+jwt")
 }
 
+// algValue returns a supported alg as its constant, so the common case
+// allocates nothing; anything else is copied for the allow-list to refuse.
+func algValue(v []byte) (string, error) {
+	if len(v) > 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		for _, alg := range algNames {
+			if string(v[1:len(v)-1]) == alg {
+				return alg, nil
+			}
+		}
+	}
+	return stringValue(v)
+}
+
 // parseClaims decodes a claims set into c. Registered claims must have their
-// JSON types; other members go to c.Extra as raw JSON.
-func parseClaims(data []byte, c *Claims) error {
+// JSON types; other members go to c.Extra as raw JSON. String values equal to
+// one of known (the configured issuer and audiences) reuse that string.
+func parseClaims(data []byte, c *Claims, known ...string) error {
 	return parseObject(data, 0, func(name, value []byte) error {
 		var err error
 		switch string(name) {
 		case "iss":
-			c.Issuer, err = stringValue(value)
+			c.Issuer, err = internedValue(value, known)
 		case "sub":
 			c.Subject, err = stringValue(value)
 		case "jti":
 			c.ID, err = stringValue(value)
 		case "aud":
-			c.Audience, c.audArray, err = audienceValue(value)
+			c.Audience, c.audArray, err = audienceValue(value, known)
 		case "exp":
 			c.ExpiresAt, err = timeValue(value)
 		case "iat":
@@ -216,9 +230,22 @@ func stringValue(v []byte) (string, error) {
 	return unquote(v)
 }
 
-func audienceValue(v []byte) (aud []string, array bool, err error) {
+// internedValue is stringValue returning the element of known it equals, if
+// any, instead of a copy.
+func internedValue(v []byte, known []string) (string, error) {
+	if len(v) > 1 && v[0] == '"' {
+		for _, k := range known {
+			if len(k)+2 == len(v) && string(v[1:len(v)-1]) == k {
+				return k, nil
+			}
+		}
+	}
+	return stringValue(v)
+}
+
+func audienceValue(v []byte, known []string) (aud []string, array bool, err error) {
 	if len(v) > 0 && v[0] == '"' {
-		s, err := unquote(v)
+		s, err := internedValue(v, known)
 		if err != nil || s == "" {
 			return nil, false, err
 		}
@@ -228,7 +255,7 @@ func audienceValue(v []byte) (aud []string, array bool, err error) {
 		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
 	}
 	err = forEachElement(v, func(e []byte) error {
-		s, err := stringValue(e)
+		s, err := internedValue(e, known)
 		if err == nil && s != "" {
 			aud = append(aud, s)
 		}

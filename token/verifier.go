@@ -70,6 +70,7 @@ type Verifier struct {
 	missingScope bool
 	now          func() time.Time
 	cache        *verifiedCache // nil when CacheSize is zero
+	known        []string       // issuer and audiences, reused by the decoder
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
@@ -116,6 +117,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
+	v.known = append([]string{v.issuer}, v.audience...)
 	if cfg.CacheSize > 0 {
 		v.cache = newVerifiedCache(cfg.CacheSize)
 	}
@@ -145,7 +147,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 		return nil, err
 	}
 	c := new(Claims)
-	if err := parseClaims(payload, c); err != nil {
+	if err := parseClaims(payload, c, v.known...); err != nil {
 		return nil, err
 	}
 	if err := v.checkClaims(c, v.now()); err != nil {
