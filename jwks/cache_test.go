@@ -1,0 +1,447 @@
+package jwks_test
+
+import (
+	"context"
+	"crypto/elliptic"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/token"
+)
+
+// stubJWKS is a JWK Set server whose answer a test can change. It counts
+// requests.
+type stubJWKS struct {
+	*httptest.Server
+	hits atomic.Int64
+
+	mu      sync.Mutex
+	body    []byte
+	handler http.HandlerFunc // answers instead of body when set
+}
+
+func newStubJWKS(t testing.TB, keys ...jwks.Key) *stubJWKS {
+	t.Helper()
+	s := &stubJWKS{}
+	s.setKeys(t, keys...)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		s.mu.Lock()
+		body, h := s.body, s.handler
+		s.mu.Unlock()
+		if h != nil {
+			h(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// setKeys makes the server answer with keys (and no special handler).
+func (s *stubJWKS) setKeys(t testing.TB, keys ...jwks.Key) {
+	t.Helper()
+	body, err := jwks.MarshalSet(keys...)
+	require.NoError(t, err)
+	s.setBody(body)
+}
+
+func (s *stubJWKS) setBody(body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.body, s.handler = body, nil
+}
+
+func (s *stubJWKS) setHandler(h http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handler = h
+}
+
+// errorLog collects what a Cache reports.
+type errorLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errorLog) add(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, err)
+}
+
+func (l *errorLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.errs)
+}
+
+// count returns how many reported errors match target.
+func (l *errorLog) count(target error) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, err := range l.errs {
+		if errors.Is(err, target) {
+			n++
+		}
+	}
+	return n
+}
+
+// cacheEnv is a Cache over one stub server that serves key, with a test
+// clock shared by the cache, the issuer and the verifier.
+type cacheEnv struct {
+	clock *stepClock
+	srv   *stubJWKS
+	key   *jwks.SigningKey
+	errs  *errorLog
+	cache *jwks.Cache
+}
+
+// newCacheEnv starts the server and the cache. cfg.URLs defaults to the
+// server; Now and OnError are always the env's.
+func newCacheEnv(t *testing.T, cfg jwks.Config) *cacheEnv {
+	t.Helper()
+	e := &cacheEnv{clock: newStepClock(), key: signingKey(t, "", jwks.ES256), errs: &errorLog{}}
+	e.srv = newStubJWKS(t, e.key.Public())
+	if cfg.URLs == nil {
+		cfg.URLs = []string{e.srv.URL}
+	}
+	cfg.Now, cfg.OnError = e.clock.Now, e.errs.add
+	c, err := jwks.New(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	e.cache = c
+	return e
+}
+
+// mint returns a processor token (24h) signed by k at the env's clock.
+func (e *cacheEnv) mint(t testing.TB, k *jwks.SigningKey) string {
+	t.Helper()
+	iss, err := token.NewIssuer(token.IssuerConfig{Keys: k, Issuer: "iss", Audience: []string{"aud"}, Now: e.clock.Now})
+	require.NoError(t, err)
+	raw, err := iss.Processor("dag-processor")
+	require.NoError(t, err)
+	return string(raw)
+}
+
+// verifier checks tokens against the env's cache.
+func (e *cacheEnv) verifier(t testing.TB) *token.Verifier {
+	t.Helper()
+	v, err := token.NewVerifier(token.VerifierConfig{Keys: e.cache, Issuer: "iss", Audience: []string{"aud"}, Now: e.clock.Now})
+	require.NoError(t, err)
+	return v
+}
+
+func TestCachePeriodicRefreshPicksUpNewKey(t *testing.T) {
+	t.Parallel()
+	// The clock never moves, so the cooldown forbids fetches on unknown
+	// kids: only the refresh loop can bring the new key.
+	e := newCacheEnv(t, jwks.Config{RefreshInterval: 5 * time.Millisecond})
+	gen := e.cache.Generation()
+	next := signingKey(t, "", jwks.ES256)
+	e.srv.setKeys(t, e.key.Public(), next.Public())
+
+	require.Eventually(t, func() bool { return len(e.cache.PublicKeys()) == 2 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, []string{e.key.ID(), next.ID()}, kids(e.cache.PublicKeys()))
+	assert.NotEqual(t, gen, e.cache.Generation())
+	_, err := e.verifier(t).Verify(context.Background(), e.mint(t, next))
+	assert.NoError(t, err)
+}
+
+func TestCacheRemovedKeyStopsVerifying(t *testing.T) {
+	t.Parallel()
+	e := newCacheEnv(t, jwks.Config{})
+	next := signingKey(t, "", jwks.ES256)
+	e.srv.setKeys(t, e.key.Public(), next.Public())
+	require.NoError(t, e.cache.Refresh(context.Background()))
+	v := e.verifier(t)
+	old, current := e.mint(t, e.key), e.mint(t, next)
+	_, err := v.Verify(context.Background(), old)
+	require.NoError(t, err)
+	gen := e.cache.Generation()
+
+	e.srv.setKeys(t, next.Public())
+	require.NoError(t, e.cache.Refresh(context.Background()))
+
+	_, err = v.Verify(context.Background(), old)
+	require.ErrorIs(t, err, token.ErrUnknownKey)
+	_, err = v.Verify(context.Background(), current)
+	assert.NoError(t, err)
+	assert.NotEqual(t, gen, e.cache.Generation())
+}
+
+func TestCacheGenerationStableWhenKeysAreNot(t *testing.T) {
+	t.Parallel()
+	e := newCacheEnv(t, jwks.Config{})
+	gen := e.cache.Generation()
+	require.NoError(t, e.cache.Refresh(context.Background()))
+	assert.Equal(t, gen, e.cache.Generation(), "same keys fetched again")
+
+	// Same kid, other material: a change.
+	forged, err := jwks.NewSigningKey(e.key.ID(), jwks.ES256, ecKey(t, elliptic.P256()))
+	require.NoError(t, err)
+	e.srv.setKeys(t, forged.Public())
+	require.NoError(t, e.cache.Refresh(context.Background()))
+	assert.NotEqual(t, gen, e.cache.Generation())
+}
+
+func TestCacheLookupRules(t *testing.T) {
+	t.Parallel()
+	e := newCacheEnv(t, jwks.Config{})
+	ed := signingKey(t, "", jwks.EdDSA)
+	es2 := signingKey(t, "", jwks.ES256)
+	e.srv.setKeys(t, e.key.Public(), ed.Public(), es2.Public())
+	require.NoError(t, e.cache.Refresh(context.Background()))
+	e.clock.Advance(time.Minute) // past the cooldown: a miss could fetch
+	before := e.srv.hits.Load()
+
+	tests := []struct {
+		name      string
+		kid, alg  string
+		wantKID   string
+		wantErr   error
+		wantFetch bool
+	}{
+		{name: "known kid", kid: ed.ID(), alg: jwks.EdDSA, wantKID: ed.ID()},
+		{name: "kid bound to another alg", kid: ed.ID(), alg: jwks.ES256, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "HS256 naming an EC key", kid: e.key.ID(), alg: jwks.HS256, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "no kid, one key for alg", alg: jwks.EdDSA, wantKID: ed.ID()},
+		{name: "no kid, two keys for alg", alg: jwks.ES256, wantErr: jwks.ErrKidRequired},
+		{name: "no kid, no key for alg", alg: jwks.RS256, wantErr: jwks.ErrUnknownKey},
+		{name: "invalid kid", kid: "bad\nkid", alg: jwks.ES256, wantErr: jwks.ErrUnknownKey},
+		{name: "unknown kid", kid: "unknown", alg: jwks.ES256, wantErr: jwks.ErrUnknownKey, wantFetch: true},
+	}
+	for _, tc := range tests { // sequential: the fetch count is shared
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := e.cache.LookupKey(context.Background(), tc.kid, tc.alg)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.wantKID, k.ID())
+				assert.Equal(t, tc.alg, k.Algorithm())
+			}
+			fetched := e.srv.hits.Load() - before
+			before += fetched
+			assert.Equal(t, tc.wantFetch, fetched == 1, "fetches: %d", fetched)
+		})
+	}
+}
+
+func TestCacheKnownKidLookupDoesNotAllocate(t *testing.T) {
+	e := newCacheEnv(t, jwks.Config{})
+	ctx := context.Background()
+	kid := e.key.ID()
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := e.cache.LookupKey(ctx, kid, jwks.ES256); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+func TestCacheLocalKeysOnly(t *testing.T) {
+	t.Parallel()
+	sk := signingKey(t, "local", jwks.ES256)
+	secret, err := jwks.NewKey("hmac", jwks.HS256, make([]byte, 32))
+	require.NoError(t, err)
+	c, err := jwks.New(context.Background(), jwks.Config{Keys: []jwks.Key{sk.Public(), secret}})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	k, err := c.LookupKey(context.Background(), "local", jwks.ES256)
+	require.NoError(t, err)
+	assert.Equal(t, "local", k.ID())
+	_, err = c.LookupKey(context.Background(), "hmac", jwks.HS256)
+	require.NoError(t, err)
+	_, err = c.LookupKey(context.Background(), "other", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+	assert.Equal(t, []string{"local"}, kids(c.PublicKeys()), "an HMAC secret is never public")
+	assert.NoError(t, c.Ready())
+	assert.NoError(t, c.Refresh(context.Background()))
+}
+
+func TestCacheMergesURLsAndDropsAmbiguousKids(t *testing.T) {
+	t.Parallel()
+	a, b := signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.EdDSA)
+	twinA, twinB := signingKey(t, "twin", jwks.ES256), signingKey(t, "twin", jwks.ES256)
+	local, localTwin := signingKey(t, "local", jwks.ES256), signingKey(t, "local", jwks.EdDSA)
+	srvA := newStubJWKS(t, a.Public(), twinA.Public(), localTwin.Public())
+	srvB := newStubJWKS(t, b.Public(), twinB.Public())
+	var errs errorLog
+	c, err := jwks.New(context.Background(), jwks.Config{
+		URLs: []string{srvA.URL, srvB.URL}, Keys: []jwks.Key{local.Public()}, OnError: errs.add,
+	})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	assert.ElementsMatch(t, []string{a.ID(), b.ID()}, kids(c.PublicKeys()))
+	assert.Equal(t, 4, errs.count(jwks.ErrInvalidKID), "both twins and both locals reported")
+	for _, kid := range []string{"twin", "local"} {
+		_, err := c.LookupKey(context.Background(), kid, jwks.ES256)
+		require.ErrorIs(t, err, jwks.ErrUnknownKey, kid)
+	}
+}
+
+func TestCacheKeepsOnlyUsableKeysOfMixedSet(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/ingest/mixed.json")
+	require.NoError(t, err)
+	e := newCacheEnv(t, jwks.Config{})
+	e.srv.setBody(data)
+	require.NoError(t, e.cache.Refresh(context.Background()))
+
+	want := []string{"ec256", "ec384", "ec521", "rsa2048", "rsa-pss", "ed25519", "x5u-ignored"}
+	assert.Equal(t, want, kids(e.cache.PublicKeys()))
+	_, skipped, err := jwks.ParseSet(data)
+	require.NoError(t, err)
+	assert.Equal(t, len(skipped), e.errs.len(), "each skipped key reported once")
+	_, err = e.cache.LookupKey(context.Background(), "oct", jwks.HS256)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+}
+
+// TestCacheKeyfunc checks the golang-jwt seam with the same rules.
+func TestCacheKeyfunc(t *testing.T) {
+	t.Parallel()
+	e := newCacheEnv(t, jwks.Config{})
+	pub, err := jwks.MarshalSet(e.key.Public())
+	require.NoError(t, err)
+	claims := jwt.MapClaims{"sub": "x"}
+	sign := func(method jwt.SigningMethod, header map[string]any, key any) string {
+		tok := jwt.NewWithClaims(method, claims)
+		for k, v := range header {
+			tok.Header[k] = v
+		}
+		s, err := tok.SignedString(key)
+		require.NoError(t, err)
+		return s
+	}
+	tests := []struct {
+		name    string
+		raw     string
+		wantErr error
+	}{
+		{name: "kid and alg match", raw: sign(jwt.SigningMethodES256, map[string]any{"kid": e.key.ID()}, e.key.Private())},
+		{name: "no kid, one key for alg", raw: sign(jwt.SigningMethodES256, nil, e.key.Private())},
+		{
+			// The classic confusion: the public JWK as an HMAC secret.
+			name: "HS256 over the public key", raw: sign(jwt.SigningMethodHS256, map[string]any{"kid": e.key.ID()}, pub),
+			wantErr: jwks.ErrAlgorithmMismatch,
+		},
+		{name: "kid not a string", raw: sign(jwt.SigningMethodES256, map[string]any{"kid": 7}, e.key.Private()), wantErr: jwks.ErrInvalidKID},
+		{name: "unknown kid", raw: sign(jwt.SigningMethodES256, map[string]any{"kid": "nope"}, e.key.Private()), wantErr: jwks.ErrUnknownKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, err := jwt.Parse(tc.raw, e.cache.Keyfunc(context.Background()))
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, tok.Valid)
+		})
+	}
+}
+
+func TestCacheCloseStopsRefresh(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		stop func(c *jwks.Cache, cancel context.CancelFunc)
+	}{
+		{"Close", func(c *jwks.Cache, _ context.CancelFunc) { c.Close() }},
+		{"ctx canceled", func(_ *jwks.Cache, cancel context.CancelFunc) { cancel() }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sk := signingKey(t, "", jwks.ES256)
+			srv := newStubJWKS(t, sk.Public())
+			// Requests are counted as the client sends them: a request sent
+			// before Close may reach the server after it.
+			rt := &countingTransport{}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// A cooldown of 1ns: only a closed cache keeps a miss from fetching.
+			c, err := jwks.New(ctx, jwks.Config{
+				URLs: []string{srv.URL}, RefreshInterval: time.Millisecond, Cooldown: time.Nanosecond,
+				Client: &http.Client{Transport: rt}, OnError: func(error) {},
+			})
+			require.NoError(t, err)
+			require.Eventually(t, func() bool { return rt.n.Load() >= 3 }, 5*time.Second, time.Millisecond)
+
+			tc.stop(c, cancel)
+			c.Close() // waits for the loop and any fetch to end
+			sent := rt.n.Load()
+			time.Sleep(30 * time.Millisecond) // thirty refresh intervals
+			assert.Equal(t, sent, rt.n.Load(), "no request after Close")
+
+			require.ErrorIs(t, c.Refresh(context.Background()), jwks.ErrKeysUnavailable)
+			_, err = c.LookupKey(context.Background(), "unknown", jwks.ES256)
+			require.ErrorIs(t, err, jwks.ErrUnknownKey)
+			assert.Equal(t, sent, rt.n.Load(), "a miss does not fetch after Close")
+			_, err = c.LookupKey(context.Background(), sk.ID(), jwks.ES256)
+			assert.NoError(t, err, "held keys keep verifying")
+		})
+	}
+}
+
+// countingTransport counts the requests a client sends.
+type countingTransport struct{ n atomic.Int64 }
+
+func (rt *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestNewRejectsConfig(t *testing.T) {
+	t.Parallel()
+	k := signingKey(t, "k", jwks.ES256).Public()
+	noKID := signingKey(t, "", jwks.ES256).Public()
+	noKID, err := jwks.NewKey("", noKID.Algorithm(), noKID.Material())
+	require.NoError(t, err)
+	urls := []string{"https://issuer.example/jwks"}
+
+	tests := []struct {
+		name    string
+		cfg     jwks.Config
+		wantErr error // nil: any error
+	}{
+		{name: "no URLs or keys", cfg: jwks.Config{}},
+		{name: "not http", cfg: jwks.Config{URLs: []string{"file:///etc/jwks.json"}}},
+		{name: "no host", cfg: jwks.Config{URLs: []string{"https:///jwks"}}},
+		{name: "negative timeout", cfg: jwks.Config{URLs: urls, Timeout: -time.Second}},
+		{name: "negative body size", cfg: jwks.Config{URLs: urls, MaxBodySize: -1}},
+		{name: "MaxStale not above interval", cfg: jwks.Config{URLs: urls, RefreshInterval: time.Hour, MaxStale: time.Hour}},
+		{name: "zero Key", cfg: jwks.Config{Keys: []jwks.Key{{}}}, wantErr: jwks.ErrUnsupportedKey},
+		{name: "duplicate local kid", cfg: jwks.Config{Keys: []jwks.Key{k, k}}, wantErr: jwks.ErrInvalidKID},
+		{name: "local key without kid next to URLs", cfg: jwks.Config{URLs: urls, Keys: []jwks.Key{noKID}}, wantErr: jwks.ErrInvalidKID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := jwks.New(context.Background(), tc.cfg)
+			require.Error(t, err)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			}
+			assert.Nil(t, c)
+		})
+	}
+}

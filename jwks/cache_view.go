@@ -1,0 +1,145 @@
+package jwks
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// source is what the cache holds from one URL.
+type source struct {
+	keys    []Key
+	fetched time.Time // last successful fetch; zero if never
+}
+
+// view is an immutable state of the usable keys.
+type view struct {
+	byKID   map[string]Key
+	keys    []Key     // in order: local keys, then each URL's
+	missing int       // URLs that contribute no keys: never fetched, or past MaxStale
+	staleAt time.Time // when the first contributing URL passes MaxStale; zero if none
+	gen     uint64
+}
+
+// errStale is returned, without allocating, for a key that may be in a URL
+// that is not loaded.
+var errStale = fmt.Errorf("%w: JWK Set never fetched or older than MaxStale", ErrKeysUnavailable)
+
+// find looks kid up in v. A miss that a URL not loaded could explain is
+// [ErrKeysUnavailable], not [ErrUnknownKey].
+func (v *view) find(kid, alg string) (Key, error) {
+	var k Key
+	var err error
+	switch found, ok := v.byKID[kid]; {
+	case kid == "":
+		k, err = selectKey(v.keys, "", alg)
+	case !ok:
+		err = ErrUnknownKey
+	case found.alg != alg:
+		err = ErrAlgorithmMismatch
+	default:
+		k = found
+	}
+	if err == ErrUnknownKey && v.missing > 0 {
+		err = errStale
+	}
+	return k, err
+}
+
+// current returns the view in force now, first dropping the keys of URLs
+// that have passed MaxStale. It locks only when one has.
+func (c *Cache) current() *view {
+	v := c.view.Load()
+	if v.staleAt.IsZero() {
+		return v
+	}
+	now := c.now()
+	if now.Before(v.staleAt) {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v = c.view.Load(); !v.staleAt.IsZero() && !now.Before(v.staleAt) {
+		c.publish(now)
+		v = c.view.Load()
+	}
+	return v
+}
+
+// publish builds the view of the keys usable at now and stores it. It
+// returns why keys were left out of the merge. Call with mu held, or before
+// c is shared.
+func (c *Cache) publish(now time.Time) []error {
+	next := &view{}
+	keys := slices.Clone(c.local)
+	origin := make([]int, len(keys)) // -1 for local keys, else the URL index
+	for i := range origin {
+		origin[i] = -1
+	}
+	for i, s := range c.sources {
+		if s.fetched.IsZero() || now.Sub(s.fetched) >= c.maxStale {
+			next.missing++
+			continue
+		}
+		if until := s.fetched.Add(c.maxStale); next.staleAt.IsZero() || until.Before(next.staleAt) {
+			next.staleAt = until
+		}
+		keys = append(keys, s.keys...)
+		for range s.keys {
+			origin = append(origin, i)
+		}
+	}
+	var dropped []error
+	next.byKID = make(map[string]Key, len(keys))
+	for i, why := range unambiguous(keys) {
+		k := keys[i]
+		if why != nil {
+			dropped = append(dropped, fmt.Errorf("%w (kid %.64q, from %s)", why, k.id, c.origin(origin[i])))
+			continue
+		}
+		next.keys = append(next.keys, k)
+		if k.id != "" {
+			next.byKID[k.id] = k
+		}
+	}
+	prev := c.view.Load()
+	switch {
+	case prev == nil:
+		next.gen = 1
+	case sameKeys(prev, next):
+		next.gen = prev.gen
+	default:
+		next.gen = prev.gen + 1
+	}
+	c.view.Store(next)
+	return dropped
+}
+
+// origin names where a key came from, for reports.
+func (c *Cache) origin(i int) string {
+	if i < 0 {
+		return "Config.Keys"
+	}
+	return redact(c.urls[i])
+}
+
+// sameKeys reports whether a and b hold the same keys: kid, alg and material.
+func sameKeys(a, b *view) bool {
+	if len(a.keys) != len(b.keys) {
+		return false
+	}
+	for i, k := range b.keys {
+		other := a.keys[i]
+		if k.id != "" {
+			var ok bool
+			if other, ok = a.byKID[k.id]; !ok {
+				return false
+			}
+		}
+		// sameKey compares kid, alg and public material only.
+		if !sameKey(&SigningKey{public: k}, &SigningKey{public: other}) {
+			return false
+		}
+	}
+	return true
+}
