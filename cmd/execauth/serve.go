@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// serve runs the reference execution API until ctx ends (SIGINT or SIGTERM),
+// then shuts down gracefully.
+func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	keyFile := fs.String("key", "", "signing key `FILE` (from keygen); its public half verifies tokens")
+	iss := fs.String("iss", "", "issuer (iss) of accepted and minted tokens")
+	aud := fs.String("aud", "", "audiences (aud), comma-separated")
+	trusted := fs.String("jwks", "", "JWK Set `FILE or URL` of other components' keys for the same issuer")
+	return func(ctx context.Context) error {
+		if err := noArgs(fs); err != nil {
+			return err
+		}
+		if err := required(fs, "key", "iss", "aud"); err != nil {
+			return err
+		}
+		audience, err := audience(*aud)
+		if err != nil {
+			return err
+		}
+		key, err := readSigning(*keyFile, "")
+		if err != nil {
+			return err
+		}
+		log := slog.New(slog.NewTextHandler(c.stderr, nil))
+		srv, err := newServer(ctx, serverConfig{key: key, issuer: *iss, audience: audience, trusted: *trusted, log: log})
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return err
+		}
+		log.Info("serving the reference execution API", "url", "http://"+ln.Addr().String(), "kid", key.ID(), "alg", key.Algorithm())
+		return serveOn(ctx, ln, srv, log)
+	}
+}
+
+// shutdownGrace bounds how long a shutdown waits for requests under way.
+const shutdownGrace = 10 * time.Second
+
+// serveOn serves h on ln until ctx ends, then shuts down gracefully. It
+// returns nil after a shutdown that completed.
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err == nil {
+		log.Info("shut down")
+	}
+	return err
+}

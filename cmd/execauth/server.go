@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/refresh"
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+// serverConfig is what the reference execution API is built from.
+type serverConfig struct {
+	// key signs the execution tokens the server hands out; its public half
+	// verifies tokens and is served as the JWK Set. Required.
+	key *jwks.SigningKey
+	// issuer is the iss of every accepted and minted token. Required.
+	issuer string
+	// audience lists the accepted aud values; minted tokens carry them too.
+	// Required.
+	audience []string
+	// trusted is a JWK Set file or http(s) URL of keys that other components
+	// mint with, for the same issuer name (Airflow's trusted_jwks_url). Their
+	// tokens verify but are never reissued or exchanged. If empty, only key
+	// verifies.
+	trusted string
+	// ttl is the lifetime of minted tokens per class. Zero fields use the
+	// defaults.
+	ttl token.Lifetimes
+	// now returns the current time. If nil, time.Now is used.
+	now func() time.Time
+	// log receives one line per request and every rejection, never a token.
+	// If nil, nothing is logged.
+	log *slog.Logger
+	// observe is called with the claims of every authenticated request that
+	// reaches its handler: the demo's view of what the server received. If
+	// nil, nothing is called.
+	observe func(*token.Claims)
+}
+
+// server is the reference execution API: an http.Handler plus the issuer
+// that backs it, which the demo also uses as its scheduler.
+type server struct {
+	http.Handler
+	issuer   *token.Issuer
+	verifier *token.Verifier
+	keys     *jwks.Cache
+}
+
+// Close stops the background refresh of a -jwks URL.
+func (s *server) Close() { s.keys.Close() }
+
+// newServer builds the reference execution API. A -jwks URL is fetched
+// before it returns: a server that cannot get the keys it was told to trust
+// fails to start rather than start answering 503. ctx bounds that fetch and
+// the refreshes after it.
+func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
+	if cfg.key == nil {
+		return nil, errors.New("no signing key")
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+	}
+	issuer, err := token.NewIssuer(token.IssuerConfig{
+		Keys: cfg.key, Issuer: cfg.issuer, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	own := cfg.key.Public()
+	report := func(err error) { cfg.log.Warn("trusted JWK Set", "err", err) }
+	kc := jwks.Config{Keys: []jwks.Key{own}, OnError: report, Now: cfg.now}
+	switch {
+	case isURL(cfg.trusted):
+		kc.URLs = []string{cfg.trusted}
+	case cfg.trusted != "":
+		others, err := readKeySet(cfg.trusted, report)
+		if err != nil {
+			return nil, err
+		}
+		kc.Keys = append(kc.Keys, others...)
+	}
+	keys, err := jwks.New(ctx, kc)
+	if err != nil {
+		return nil, err
+	}
+	algs := token.DefaultAlgorithms()
+	if !slices.Contains(algs, own.Algorithm()) {
+		algs = append(algs, own.Algorithm()) // an HMAC key must be listed explicitly
+	}
+	verifier, err := token.NewVerifier(token.VerifierConfig{
+		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now,
+	})
+	if err != nil {
+		keys.Close()
+		return nil, err
+	}
+	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
+	if err != nil {
+		keys.Close()
+		return nil, err
+	}
+	// Only the server's own key is published: an HMAC secret never is (the
+	// set is then empty), and trusted keys are their owners' to publish.
+	published, err := jwks.NewStatic(own)
+	if err != nil {
+		keys.Close()
+		return nil, err
+	}
+	a := &api{reissuer: re, log: cfg.log, observe: cfg.observe, tasks: make(map[string]task)}
+
+	// Every authenticated route: authentication with the classes it accepts,
+	// the subject check for task routes, then reissue near expiry around the
+	// handler, so that only a response the handler chose gets a new token.
+	route := func(classes []scope.Scope, self bool, h http.HandlerFunc) http.Handler {
+		var next http.Handler = re.Middleware(a.seen(h))
+		if self {
+			next = middleware.RequireSubject("id")(next)
+		}
+		return middleware.Authenticate(middleware.Config{Verifier: verifier, Classes: classes, Logger: cfg.log})(next)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", health)
+	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(published, 0))
+	mux.Handle("PATCH /task-instances/{id}/run", route([]scope.Scope{scope.Workload, scope.Execution}, true, a.run))
+	mux.Handle("PUT /task-instances/{id}/heartbeat", route([]scope.Scope{scope.Execution}, true, a.heartbeat))
+	mux.Handle("GET /connections/{conn_id}", route([]scope.Scope{scope.Execution, scope.Processor}, false, a.connection))
+	return &server{Handler: logRequests(cfg.log, mux), issuer: issuer, verifier: verifier, keys: keys}, nil
+}
+
+func health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the status is sent; a failed write cannot be reported
+
+}
+
+// detail is the body of a refusal by the API itself (not by
+// authentication), in Airflow's shape: {"detail": {"reason": ..., ...}}.
+type detail struct {
+	Reason        string `json:"reason"`
+	Message       string `json:"message"`
+	PreviousState string `json:"previous_state,omitempty"`
+	CurrentState  string `json:"current_state,omitempty"`
+}
+
+func writeDetail(w http.ResponseWriter, status int, d detail) {
+	writeJSON(w, status, map[string]detail{"detail": d})
+}
+
+// logRequests logs method, route pattern, status and duration of each
+// request: never the path's values or a header.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if route == "" {
+			route = "(no route)"
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("route", route),
+			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+	})
+}
+
+// statusWriter remembers the status a handler sent.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wrote && status >= 200 {
+		w.status, w.wrote = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
