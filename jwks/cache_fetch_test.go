@@ -87,7 +87,7 @@ func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newCacheEnv(t, jwks.Config{Timeout: 200 * time.Millisecond})
+			e := newCacheEnv(t, jwks.Config{Timeout: 500 * time.Millisecond})
 			v := e.verifier(t)
 			raw := e.mint(t, e.key)
 			gen := e.cache.Generation()
@@ -249,4 +249,63 @@ func TestCacheNeverDereferencesKeyURLs(t *testing.T) {
 	_, err = v.Verify(context.Background(), sign(attacker))
 	require.ErrorIs(t, err, token.ErrUnknownKey, "the attacker's key is not ours")
 	assert.Zero(t, evil.hits.Load())
+}
+
+func TestCacheBodyLimitIsExact(t *testing.T) {
+	t.Parallel()
+	sk := signingKey(t, "", jwks.ES256)
+	body, err := jwks.MarshalSet(sk.Public())
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		limit   int64
+		wantErr error
+	}{
+		{name: "body of the limit", limit: int64(len(body))},
+		{name: "one byte over", limit: int64(len(body)) - 1, wantErr: jwks.ErrKeysUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newStubJWKS(t)
+			srv.setBody(body)
+			c, err := jwks.New(context.Background(), jwks.Config{URLs: []string{srv.URL}, MaxBodySize: tc.limit, OnError: func(error) {}})
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			t.Cleanup(c.Close)
+			assert.Equal(t, []string{sk.ID()}, kids(c.PublicKeys()))
+		})
+	}
+}
+
+// TestCachePartialOutage has two URLs, one of which stops answering: its
+// keys go past MaxStale while the other's keep verifying, and a kid found
+// nowhere is "keys unavailable" (it may be in the missing set), not unknown.
+func TestCachePartialOutage(t *testing.T) {
+	t.Parallel()
+	clock := newStepClock()
+	a, b := signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.ES256)
+	srvA, srvB := newStubJWKS(t, a.Public()), newStubJWKS(t, b.Public())
+	c, err := jwks.New(context.Background(), jwks.Config{
+		URLs: []string{srvA.URL, srvB.URL}, MaxStale: 10 * time.Minute, Now: clock.Now, OnError: func(error) {},
+	})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	srvB.setHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	clock.Advance(6 * time.Minute)
+	require.ErrorIs(t, c.Refresh(context.Background()), jwks.ErrKeysUnavailable, "B failed")
+	clock.Advance(5 * time.Minute) // B is 11 min old, A 5 min
+
+	_, err = c.LookupKey(context.Background(), a.ID(), jwks.ES256)
+	require.NoError(t, err)
+	_, err = c.LookupKey(context.Background(), b.ID(), jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
+	_, err = c.LookupKey(context.Background(), "elsewhere", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
+	require.ErrorIs(t, c.Ready(), jwks.ErrKeysUnavailable)
+	assert.Equal(t, []string{a.ID()}, kids(c.PublicKeys()))
 }
