@@ -63,11 +63,13 @@ func flood(tb testing.TB, v *token.Verifier, tokens []string, workers int) []tim
 
 // TestCacheUnknownKIDFlood sends 10 000 tokens with random kids from 32
 // goroutines: at most one fetch per cooldown, and no call waits for the
-// cooldown. With more goroutines than cores, a call's wall time includes
-// the time its goroutine was preempted (a 10 ms slice, times the goroutines
-// queued, longer under -race), so the bounds are loose: p99 under 50 ms and
-// no call near the 30 s cooldown. The design target, p99 under 1 ms, is
-// measured by BenchmarkCacheUnknownKIDFlood.
+// cooldown. With more goroutines than cores, a call's wall time includes the
+// time its goroutine sat preempted (10 ms slices times the goroutines queued;
+// p99 up to 25 ms and max up to 0.5 s seen under -race on a loaded 2-core
+// machine), so the tail says little about the cache. The assertions are
+// those a blocking cache would fail: the median call under 1 ms, and none
+// near the 30 s cooldown. The design target, p99 under 1 ms, is measured by
+// BenchmarkCacheUnknownKIDFlood.
 func TestCacheUnknownKIDFlood(t *testing.T) {
 	e := newCacheEnv(t, jwks.Config{Cooldown: 30 * time.Second})
 	v := e.verifier(t)
@@ -88,10 +90,10 @@ func TestCacheUnknownKIDFlood(t *testing.T) {
 			before := e.srv.hits.Load()
 			lat := flood(t, v, tokens, 32)
 			fetches := e.srv.hits.Load() - before
-			p99, worst := lat[len(lat)*99/100], lat[len(lat)-1]
-			t.Logf("%d verifications: p50 %v, p99 %v, max %v, fetches %d", len(lat), lat[len(lat)/2], p99, worst, fetches)
+			p50, worst := lat[len(lat)/2], lat[len(lat)-1]
+			t.Logf("%d verifications: p50 %v, p99 %v, max %v, fetches %d", len(lat), p50, lat[len(lat)*99/100], worst, fetches)
 			assert.Equal(t, r.wantFetch, fetches)
-			assert.Less(t, p99, 50*time.Millisecond)
+			assert.Less(t, p50, time.Millisecond)
 			assert.Less(t, worst, 5*time.Second)
 		})
 	}
