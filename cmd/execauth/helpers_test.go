@@ -52,6 +52,13 @@ func runCLI(t testing.TB, stdin string, args ...string) result {
 	return result{stdout: out.String(), stderr: errOut.String(), err: err}
 }
 
+// mintCLI runs mint for testIss and testAud with extra flags.
+func mintCLI(t testing.TB, key, class, sub string, extra ...string) result {
+	t.Helper()
+	args := []string{"mint", "-key", key, "-iss", testIss, "-aud", testAud, "-class", class, "-sub", sub}
+	return runCLI(t, "", append(args, extra...)...)
+}
+
 // keyFiles numbers key files, so that two keys never share a path.
 var keyFiles atomic.Int64
 

@@ -47,13 +47,13 @@ func TestRoundTrip(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			key, _ := keygen(t, dir, alg)
-			mint := []string{"mint", "-key", key, "-iss", testIss, "-aud", testAud, "-class", "execution", "-sub", taskA.String(), "-ttl", "5m"}
+			flags := []string{"-ttl", "5m"}
 			verifyKey := []string{"verify", "-key", key, "-iss", testIss, "-aud", testAud}
 			if alg == jwks.HS512 {
-				mint = append(mint, "-kid", "not-used")
+				flags = append(flags, "-kid", "not-used")
 				verifyKey = append(verifyKey, "-kid", "not-used")
 			}
-			m := runCLI(t, "", mint...)
+			m := mintCLI(t, key, "execution", taskA.String(), flags...)
 			require.NoError(t, m.err, m.stderr)
 			raw := strings.TrimSpace(m.stdout)
 			assert.Equal(t, raw+"\n", m.stdout, "one token, one line")
@@ -84,7 +84,7 @@ func TestHMACNeedsTheKid(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	key, _ := keygen(t, dir, jwks.HS512)
-	m := runCLI(t, "", "mint", "-key", key, "-iss", testIss, "-aud", testAud, "-class", "workload", "-sub", taskA.String(), "-kid", "not-used")
+	m := mintCLI(t, key, "workload", taskA.String(), "-kid", "not-used")
 	require.NoError(t, m.err)
 	r := runCLI(t, m.stdout, "verify", "-key", key, "-iss", testIss, "-aud", testAud)
 	require.ErrorIs(t, r.err, token.ErrUnknownKey, "the key's default id is not the token's kid")
@@ -125,7 +125,7 @@ func TestMintWarnsAboutLongTTL(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	key, _ := keygen(t, dir, jwks.EdDSA)
-	m := runCLI(t, "", "mint", "-key", key, "-iss", testIss, "-aud", testAud, "-class", "execution", "-sub", taskA.String(), "-ttl", "1h")
+	m := mintCLI(t, key, "execution", taskA.String(), "-ttl", "1h")
 	require.NoError(t, m.err)
 	assert.Contains(t, m.stderr, "warning: -ttl exceeds the execution default of 10m0s")
 	r := runCLI(t, m.stdout, "verify", "-key", key, "-iss", testIss, "-aud", testAud)
@@ -225,7 +225,7 @@ func TestVerifyRemoteJWKS(t *testing.T) {
 		_, _ = w.Write([]byte(set.stdout))
 	}))
 	t.Cleanup(srv.Close)
-	m := runCLI(t, "", "mint", "-key", keyFile, "-iss", testIss, "-aud", testAud, "-class", "workload", "-sub", taskB.String())
+	m := mintCLI(t, keyFile, "workload", taskB.String())
 	require.NoError(t, m.err)
 
 	r := runCLI(t, "", "verify", "-jwks", srv.URL+"/jwks.json", "-iss", testIss, "-aud", testAud, strings.TrimSpace(m.stdout))
@@ -251,7 +251,7 @@ func TestVerifyReportsSkippedKeys(t *testing.T) {
 	// An HMAC key in a JWK Set is never used.
 	withOct := strings.Replace(set.stdout, `{"keys":[`, `{"keys":[{"kty":"oct","kid":"hs","k":"`+strings.Repeat("A", 86)+`"},`, 1)
 	setFile := writeFile(t, dir, "jwks.json", []byte(withOct))
-	m := runCLI(t, "", "mint", "-key", keyFile, "-iss", testIss, "-aud", testAud, "-class", "execution", "-sub", taskA.String())
+	m := mintCLI(t, keyFile, "execution", taskA.String())
 	require.NoError(t, m.err)
 	r := runCLI(t, m.stdout, "verify", "-jwks", setFile, "-iss", testIss, "-aud", testAud)
 	require.NoError(t, r.err)
