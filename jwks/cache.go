@@ -153,9 +153,9 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 func newCache(cfg Config) (*Cache, error) {
 	switch {
 	case len(cfg.URLs) == 0 && len(cfg.Keys) == 0:
-		return nil, errors.New("jwks: Config needs URLs or Keys")
+		return nil, fmt.Errorf("%w: needs URLs or Keys", ErrConfig)
 	case cfg.RefreshInterval < 0, cfg.Cooldown < 0, cfg.Timeout < 0, cfg.MaxStale < 0, cfg.MaxBodySize < 0:
-		return nil, errors.New("jwks: negative duration or size in Config")
+		return nil, fmt.Errorf("%w: negative duration or size", ErrConfig)
 	}
 	c := &Cache{
 		urls: slices.Clone(cfg.URLs), local: slices.Clone(cfg.Keys), client: cfg.Client,
@@ -165,7 +165,7 @@ func newCache(cfg Config) (*Cache, error) {
 	for _, u := range c.urls {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return nil, fmt.Errorf("jwks: JWK Set URL %d is not an http(s) URL", len(c.sources))
+			return nil, fmt.Errorf("%w: JWK Set URL %d is not an http(s) URL", ErrConfig, len(c.sources))
 		}
 		c.sources = append(c.sources, source{})
 	}
@@ -178,7 +178,7 @@ func newCache(cfg Config) (*Cache, error) {
 	setDefault(&c.maxBody, DefaultMaxBodySize)
 	setDefault(&c.maxStale, max(DefaultMaxStale, 3*c.interval))
 	if c.maxStale <= c.interval {
-		return nil, errors.New("jwks: MaxStale must exceed RefreshInterval")
+		return nil, fmt.Errorf("%w: MaxStale must exceed RefreshInterval", ErrConfig)
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -23,4 +23,8 @@ var (
 	ErrKeyMismatch = errors.New("jwks: key does not fit algorithm")
 	// ErrInvalidKID: a kid that is empty, longer than 256 bytes or not printable ASCII.
 	ErrInvalidKID = errors.New("jwks: invalid kid")
+	// ErrMalformed: a key file, JWK or JWK Set that cannot be decoded.
+	ErrMalformed = errors.New("jwks: malformed key data")
+	// ErrConfig: an invalid Config or KeyringConfig.
+	ErrConfig = errors.New("jwks: invalid configuration")
 )

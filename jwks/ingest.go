@@ -39,15 +39,15 @@ func ParseKey(data []byte) (Key, error) {
 // shares its kid with another (which one is meant is ambiguous) and, in a set
 // of more than one usable key, every key without a kid. err is set only when
 // data is not a JSON object with a "keys" array; it then matches
-// [ErrUnsupportedKey].
+// [ErrMalformed].
 func ParseSet(data []byte) (keys []Key, skipped []error, err error) {
 	doc, err := members(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: JWK Set: %w", ErrUnsupportedKey, err)
+		return nil, nil, fmt.Errorf("%w: JWK Set: %w", ErrMalformed, err)
 	}
 	var raw []json.RawMessage
 	if v, ok := doc["keys"]; !ok || firstByte(v) != '[' || json.Unmarshal(v, &raw) != nil {
-		return nil, nil, fmt.Errorf("%w: JWK Set without a keys array", ErrUnsupportedKey)
+		return nil, nil, fmt.Errorf("%w: JWK Set without a keys array", ErrMalformed)
 	}
 	type skip struct {
 		index int

@@ -233,11 +233,11 @@ func TestParseSetDocument(t *testing.T) {
 		wantKeys int
 		wantSkip int
 	}{
-		{name: "not JSON", data: []byte("<html></html>"), wantErr: jwks.ErrUnsupportedKey},
-		{name: "no keys member", data: []byte(`{"key":[]}`), wantErr: jwks.ErrUnsupportedKey},
-		{name: "keys null", data: []byte(`{"keys":null}`), wantErr: jwks.ErrUnsupportedKey},
-		{name: "keys an object", data: []byte(`{"keys":{}}`), wantErr: jwks.ErrUnsupportedKey},
-		{name: "keys twice", data: []byte(`{"keys":[],"keys":[]}`), wantErr: jwks.ErrUnsupportedKey},
+		{name: "not JSON", data: []byte("<html></html>"), wantErr: jwks.ErrMalformed},
+		{name: "no keys member", data: []byte(`{"key":[]}`), wantErr: jwks.ErrMalformed},
+		{name: "keys null", data: []byte(`{"keys":null}`), wantErr: jwks.ErrMalformed},
+		{name: "keys an object", data: []byte(`{"keys":{}}`), wantErr: jwks.ErrMalformed},
+		{name: "keys twice", data: []byte(`{"keys":[],"keys":[]}`), wantErr: jwks.ErrMalformed},
 		{name: "empty set", data: []byte(`{"keys":[]}`)},
 		{name: "one key without kid", data: mustJSON(t, map[string]any{"keys": []any{one}}), wantKeys: 1},
 		{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/hmac"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -74,10 +73,10 @@ var (
 // NewKeyring returns a keyring whose only key is cfg.Active.
 func NewKeyring(cfg KeyringConfig) (*Keyring, error) {
 	if cfg.Active == nil || cfg.Active.private == nil {
-		return nil, fmt.Errorf("%w: keyring without an active key", ErrUnsupportedKey)
+		return nil, fmt.Errorf("%w: keyring without an active key", ErrConfig)
 	}
 	if cfg.RetireAfter < 0 {
-		return nil, errors.New("jwks: negative RetireAfter")
+		return nil, fmt.Errorf("%w: negative RetireAfter", ErrConfig)
 	}
 	kr := &Keyring{retireAfter: cfg.RetireAfter, now: cfg.Now}
 	if kr.retireAfter == 0 {

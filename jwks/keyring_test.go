@@ -55,11 +55,11 @@ func kids(keys []jwks.Key) []string {
 func TestNewKeyringRefuses(t *testing.T) {
 	t.Parallel()
 	_, err := jwks.NewKeyring(jwks.KeyringConfig{})
-	require.ErrorIs(t, err, jwks.ErrUnsupportedKey)
+	require.ErrorIs(t, err, jwks.ErrConfig)
 	_, err = jwks.NewKeyring(jwks.KeyringConfig{Active: &jwks.SigningKey{}})
-	require.ErrorIs(t, err, jwks.ErrUnsupportedKey)
+	require.ErrorIs(t, err, jwks.ErrConfig)
 	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: signingKey(t, "a", jwks.ES256), RetireAfter: -time.Second})
-	require.Error(t, err)
+	require.ErrorIs(t, err, jwks.ErrConfig)
 	assert.Nil(t, ring)
 }
 

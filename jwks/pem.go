@@ -91,7 +91,7 @@ func ParsePublic(data []byte, kid, alg string) (Key, error) {
 	}
 	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return Key{}, fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
+		return Key{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if kid == "" {
 		if kid, err = Thumbprint(pub); err != nil {
@@ -132,9 +132,9 @@ func onePEM(data []byte) (*pem.Block, error) {
 	block, rest := pem.Decode(text)
 	switch {
 	case block == nil:
-		return nil, fmt.Errorf("%w: malformed PEM", ErrUnsupportedKey)
+		return nil, fmt.Errorf("%w: PEM", ErrMalformed)
 	case len(bytes.TrimSpace(rest)) > 0:
-		return nil, fmt.Errorf("%w: data after the PEM block", ErrUnsupportedKey)
+		return nil, fmt.Errorf("%w: data after the PEM block", ErrMalformed)
 	case len(block.Headers) > 0: // RFC 1421 encryption: Proc-Type, DEK-Info
 		return nil, fmt.Errorf("%w: PEM headers (encrypted key?)", ErrUnsupportedKey)
 	}
@@ -170,7 +170,7 @@ func parsePrivate(block *pem.Block, data []byte, kid, alg string) (*SigningKey, 
 		return nil, fmt.Errorf("%w: PEM block %q", ErrUnsupportedKey, block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return NewSigningKey(kid, alg, private)
 }
@@ -182,14 +182,14 @@ func decodeSecret(data []byte) ([]byte, error) {
 	text := bytes.TrimSpace(data)
 	for _, c := range text {
 		if !isBase64URL(c) {
-			return nil, fmt.Errorf("%w: neither PEM nor base64url text", ErrUnsupportedKey)
+			return nil, fmt.Errorf("%w: neither PEM nor base64url text", ErrMalformed)
 		}
 	}
 	secret := make([]byte, b64.DecodedLen(len(text)))
 	n, err := b64.Strict().Decode(secret, text)
 	if err != nil {
 		clear(secret)
-		return nil, fmt.Errorf("%w: secret is not base64url", ErrUnsupportedKey)
+		return nil, fmt.Errorf("%w: secret is not base64url", ErrMalformed)
 	}
 	return secret[:n], nil
 }
