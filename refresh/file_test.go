@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
 // fileSource provisions first to a new file and opens a FileSource on it.
-func fileSource(t *testing.T, c *clock, cacheFor time.Duration, first string) (*refresh.FileSource, string, *logBuffer) {
+func fileSource(t *testing.T, c *authtest.Clock, cacheFor time.Duration, first string) (*refresh.FileSource, string, *logBuffer) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(path, []byte(first), 0o600))
@@ -83,7 +84,7 @@ func TestNewFileSourceConfig(t *testing.T) {
 
 func TestFileSourceCache(t *testing.T) {
 	t.Parallel()
-	c := newClock(t0)
+	c := authtest.NewClock(t0)
 	src, path, _ := fileSource(t, c, 0, string(tokA)) // default 30s
 	require.NoError(t, refresh.WriteTokenFile(path, tokB))
 
@@ -115,11 +116,11 @@ func TestFileSourceKeepsLastGood(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newClock(t0)
+			c := authtest.NewClock(t0)
 			src, path, logs := fileSource(t, c, 10*time.Second, string(tokA))
 			tc.spoil(t, path)
 
-			c.Add(10 * time.Second)
+			c.Advance(10 * time.Second)
 			assert.Equal(t, tokA, tokenAt(t, src))
 			reloaded, err := src.Reload(t.Context())
 			require.NoError(t, err)
@@ -130,7 +131,7 @@ func TestFileSourceKeepsLastGood(t *testing.T) {
 			// The file comes back: picked up within a second, not a whole CacheFor.
 			require.NoError(t, os.RemoveAll(path))
 			require.NoError(t, refresh.WriteTokenFile(path, tokB))
-			c.Add(time.Second)
+			c.Advance(time.Second)
 			assert.Equal(t, tokB, tokenAt(t, src))
 		})
 	}
@@ -157,7 +158,7 @@ func TestFileSourceNearExpiry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newClock(t0)
+			c := authtest.NewClock(t0)
 			// second is already inside its own early window when read (the
 			// provisioner is late): reads are then spaced by a second, not done
 			// on every call.
@@ -171,9 +172,9 @@ func TestFileSourceNearExpiry(t *testing.T) {
 			assert.Equal(t, second, tokenAt(t, src), "near exp: read again")
 
 			require.NoError(t, refresh.WriteTokenFile(path, third))
-			c.Add(999 * time.Millisecond)
+			c.Advance(999 * time.Millisecond)
 			assert.Equal(t, second, tokenAt(t, src))
-			c.Add(time.Millisecond)
+			c.Advance(time.Millisecond)
 			assert.Equal(t, third, tokenAt(t, src))
 		})
 	}
@@ -187,13 +188,13 @@ func TestFileSourceGarbage(t *testing.T) {
 	for _, content := range tests {
 		t.Run(content, func(t *testing.T) {
 			t.Parallel()
-			c := newClock(t0)
+			c := authtest.NewClock(t0)
 			src, path, _ := fileSource(t, c, time.Minute, content)
 			assert.Equal(t, token.Raw(content), tokenAt(t, src))
 			require.NoError(t, refresh.WriteTokenFile(path, tokB))
-			c.Add(59 * time.Second)
+			c.Advance(59 * time.Second)
 			assert.Equal(t, token.Raw(content), tokenAt(t, src))
-			c.Add(time.Second)
+			c.Advance(time.Second)
 			assert.Equal(t, tokB, tokenAt(t, src))
 		})
 	}
@@ -201,7 +202,7 @@ func TestFileSourceGarbage(t *testing.T) {
 
 func TestFileSourceCanceled(t *testing.T) {
 	t.Parallel()
-	src, _, _ := fileSource(t, newClock(t0), 0, string(tokA))
+	src, _, _ := fileSource(t, authtest.NewClock(t0), 0, string(tokA))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := src.Token(ctx)

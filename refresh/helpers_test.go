@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -24,28 +25,6 @@ import (
 
 // t0 is a whole second: minted times are truncated to seconds.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a settable fake clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 func newKey(t testing.TB) *jwks.SigningKey {
 	t.Helper()
@@ -60,14 +39,14 @@ func newKey(t testing.TB) *jwks.SigningKey {
 // and a verifier that trusts its key, both on one fake clock.
 type fixture struct {
 	key      *jwks.SigningKey
-	clock    *clock
+	clock    *authtest.Clock
 	issuer   *token.Issuer
 	verifier *token.Verifier
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{key: newKey(t), clock: newClock(t0)}
+	f := &fixture{key: newKey(t), clock: authtest.NewClock(t0)}
 	f.issuer = f.newIssuer(t, "iss", f.key)
 	f.verifier = newVerifier(t, "iss", f.clock, f.key.Public())
 	return f
@@ -82,7 +61,7 @@ func (f *fixture) newIssuer(t testing.TB, name string, key *jwks.SigningKey) *to
 	return iss
 }
 
-func newVerifier(t testing.TB, name string, c *clock, keys ...jwks.Key) *token.Verifier {
+func newVerifier(t testing.TB, name string, c *authtest.Clock, keys ...jwks.Key) *token.Verifier {
 	t.Helper()
 	st, err := jwks.NewStatic(keys...)
 	require.NoError(t, err)
