@@ -92,7 +92,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"verify without aud", []string{"verify", "-key", key, "-iss", "i", "x.y.z"}, errUsage, "-aud is required"},
 		{"verify unknown class", []string{"verify", "-key", key, "-iss", "i", "-aud", "a", "-class", "root", "x.y.z"}, errUsage, "-class must be"},
 		{"verify with weak key", []string{"verify", "-key", weakRSA, "-iss", "i", "-aud", "a", "x.y.z"}, jwks.ErrWeakKey, "weak key"},
-		{"verify with a JWK Set that is not one", []string{"verify", "-jwks", key, "-iss", "i", "-aud", "a", "x.y.z"}, jwks.ErrUnsupportedKey, key},
+		{"verify with a JWK Set that is not one", []string{"verify", "-jwks", key, "-iss", "i", "-aud", "a", "x.y.z"}, jwks.ErrMalformed, key},
 		{"serve without key", []string{"serve", "-iss", "i", "-aud", "a"}, errUsage, "-key is required"},
 		{"serve with weak key", []string{"serve", "-key", weakHMAC, "-iss", "i", "-aud", "a"}, jwks.ErrWeakKey, "weak key"},
 		{"demo with an argument", []string{"demo", "now"}, errUsage, "unexpected argument"},

@@ -24,7 +24,7 @@ func (c *cli) mint(fs *flag.FlagSet) func(context.Context) error {
 	cls := fs.String("class", "", "token class: workload, execution or processor")
 	sub := fs.String("sub", "", "subject (sub): the task id (a UUID) or, for a processor, its name")
 	ttl := fs.Duration("ttl", 0, "lifetime; if zero, the class default (workload 24h, execution 10m, processor 24h)")
-	kid := fs.String("kid", "", "key id for the token header; if empty, the key's thumbprint")
+	kid := fs.String("kid", "", "key id for the token header; if empty, the key's default id (for a public key, its RFC 7638 thumbprint)")
 	out := fs.String("out", "", "write the token to `FILE` (atomically, mode 0600) instead of stdout")
 	return func(context.Context) error {
 		if err := noArgs(fs); err != nil {

@@ -125,7 +125,7 @@ func TestServerTrustedKeyFileProblems(t *testing.T) {
 		wantErr error
 	}{
 		{"missing file", filepath.Join(dir, "missing.json"), os.ErrNotExist},
-		{"not a JWK Set", writeFile(t, dir, "bad.json", []byte(`{"kty":"OKP"}`)), jwks.ErrUnsupportedKey},
+		{"not a JWK Set", writeFile(t, dir, "bad.json", []byte(`{"kty":"OKP"}`)), jwks.ErrMalformed},
 		{"no usable key", writeFile(t, dir, "empty.json", []byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)), jwks.ErrUnsupportedKey},
 		{"the server's own kid", writeFile(t, dir, "own.json", clash), jwks.ErrInvalidKID},
 	} {

@@ -18,7 +18,7 @@ import (
 func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 	set := fs.String("jwks", "", "JWK Set `FILE or URL` (http:// or https://) of the issuer's public keys")
 	keyFile := fs.String("key", "", "key `FILE`: a public key, a private key (its public half is used) or an HMAC secret")
-	kid := fs.String("kid", "", "key id of -key; if empty, the key's default (its thumbprint)")
+	kid := fs.String("kid", "", "key id of -key; if empty, the key's default id, as keygen printed it")
 	iss := fs.String("iss", "", "accepted issuer (iss)")
 	aud := fs.String("aud", "", "accepted audiences (aud), comma-separated")
 	cls := fs.String("class", "", "require this token class: workload, execution or processor")

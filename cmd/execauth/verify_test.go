@@ -64,6 +64,13 @@ func TestRoundTrip(t *testing.T) {
 				require.NoError(t, set.err)
 				setFile := writeFile(t, dir, "jwks.json", []byte(set.stdout))
 				verifies = append(verifies, []string{"verify", "-jwks", setFile, "-iss", testIss, "-aud", testAud})
+				// A PKIX public key file, which is what a verifier is given.
+				sk, err := jwks.ReadFile(key, "", "")
+				require.NoError(t, err)
+				pub, err := jwks.MarshalPublic(sk.Public())
+				require.NoError(t, err)
+				pubFile := writeFile(t, dir, "public.pem", pub)
+				verifies = append(verifies, []string{"verify", "-key", pubFile, "-iss", testIss, "-aud", testAud})
 			}
 			for _, v := range verifies {
 				r := runCLI(t, "", append(v, "-class", "execution", raw)...)
