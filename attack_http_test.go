@@ -151,4 +151,3 @@ func TestAttackHTTPPanics(t *testing.T) {
 		})
 	}
 }
-

@@ -22,7 +22,7 @@ const parseSetBudget = 2 * time.Second
 // of good and hostile keys in testdata/ingest. Invariants: no panic, bounded
 // time; every key returned passes NewKey's rules again (bound to one
 // asymmetric alg, RSA of 2048 bits or more) and has a kid no other returned
-// key has; an error comes alone and matches ErrUnsupportedKey.
+// key has; an error comes alone and matches ErrMalformed.
 func FuzzParseSet(f *testing.F) {
 	mixed, err := os.ReadFile(filepath.Join("testdata", "ingest", "mixed.json"))
 	require.NoError(f, err)
