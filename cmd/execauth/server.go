@@ -74,7 +74,17 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
+	if err != nil {
+		return nil, err
+	}
+	// Only the server's own key is published: an HMAC secret never is (the
+	// set is then empty), and trusted keys are their owners' to publish.
 	own := cfg.key.Public()
+	published, err := jwks.NewStatic(own)
+	if err != nil {
+		return nil, err
+	}
 	report := func(err error) { cfg.log.Warn("trusted JWK Set", "err", err) }
 	kc := jwks.Config{Keys: []jwks.Key{own}, OnError: report, Now: cfg.now}
 	switch {
@@ -87,29 +97,17 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		}
 		kc.Keys = append(kc.Keys, others...)
 	}
-	keys, err := jwks.New(ctx, kc)
-	if err != nil {
-		return nil, err
-	}
 	algs := token.DefaultAlgorithms()
 	if !slices.Contains(algs, own.Algorithm()) {
 		algs = append(algs, own.Algorithm()) // an HMAC key must be listed explicitly
 	}
+	keys, err := jwks.New(ctx, kc)
+	if err != nil {
+		return nil, err
+	}
 	verifier, err := token.NewVerifier(token.VerifierConfig{
 		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now,
 	})
-	if err != nil {
-		keys.Close()
-		return nil, err
-	}
-	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
-	if err != nil {
-		keys.Close()
-		return nil, err
-	}
-	// Only the server's own key is published: an HMAC secret never is (the
-	// set is then empty), and trusted keys are their owners' to publish.
-	published, err := jwks.NewStatic(own)
 	if err != nil {
 		keys.Close()
 		return nil, err
