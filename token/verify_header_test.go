@@ -249,3 +249,26 @@ func TestVerifyKeyLookupErrors(t *testing.T) {
 	_, err = v.Verify(context.Background(), raw)
 	require.ErrorIs(t, err, ErrAlgorithm)
 }
+
+// SECURITY.md "Error checks are uniform": a token without a valid signature
+// learns nothing about its claims. Whatever is wrong in them, the answer is
+// the signature error, so an attacker cannot probe which checks would pass.
+func TestForgedTokenLearnsNothingAboutClaims(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "ES256", nil)
+	attacker := newKey(t, "ES256", "k1")
+	for name, edits := range map[string]map[string]any{
+		"valid claims":   nil,
+		"expired":        {"iat": now.Unix() - 3600, "exp": now.Unix() - 1800},
+		"wrong audience": {"aud": "other"},
+		"wrong issuer":   {"iss": "other"},
+		"no scope":       {"scope": absent},
+		"bad subject":    {"sub": "x"},
+		"exp as string":  {"exp": "1"},
+	} {
+		raw, err := signParts([]byte(validHeaderES256), []byte(validClaims(t, edits)), attacker)
+		require.NoError(t, err)
+		_, err = f.verify(t, string(raw))
+		assert.Equal(t, ErrSignature, err, name) // the bare sentinel: no detail at all
+	}
+}
