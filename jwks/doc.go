@@ -1,6 +1,6 @@
 // Package jwks holds the keys that sign and verify tokens: keys bound to one
 // algorithm, key files, an issuer's rotating [Keyring], a [Handler] serving
-// its public JWK Set, and a cache of a remote one.
+// its public JWK Set, and a [Cache] of remote JWK Sets for verifiers ([New]).
 //
 // Every [Key] is bound to exactly one algorithm and has passed the strength
 // checks of [NewKey] (RSA of 2048 bits or more, HMAC secrets as long as their
@@ -21,5 +21,10 @@
 //	_ = ring.Rotate(next) // first keeps verifying for RetireAfter
 //
 // The ring is also the Keys of a token.Issuer, which signs with the active
-// key, and of a token.Verifier for the issuer's own tokens.
+// key, and of a token.Verifier for the issuer's own tokens. A verifier in
+// another service fetches the set instead:
+//
+//	keys, err := jwks.New(ctx, jwks.Config{URLs: []string{"https://scheduler.internal/.well-known/jwks.json"}})
+//	defer keys.Close()
+//	v, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}})
 package jwks

@@ -29,9 +29,11 @@ var _ PublicKeys = (*Static)(nil)
 // Cache-Control "public, max-age=N" with N the whole seconds of maxAge (if
 // zero, DefaultMaxAge), and a strong ETag, so that a matching If-None-Match
 // (a list of tags, or "*") gets 304 without a body. The set is encoded once
-// per key generation, not per request. A key that cannot be published (an
-// HMAC secret) makes it answer 500 rather than serve a partial set. It
-// panics if keys is nil or maxAge negative.
+// per key generation, not per request. Keyring, Static and Cache never list
+// HMAC secrets in PublicKeys (a key set of only secrets is served as
+// {"keys":[]}); an implementation that does makes the handler answer 500
+// rather than serve a partial set. It panics if keys is nil or maxAge
+// negative.
 func Handler(keys PublicKeys, maxAge time.Duration) http.Handler {
 	if keys == nil {
 		panic("jwks: Handler with nil keys")
