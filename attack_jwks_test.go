@@ -325,7 +325,7 @@ func TestAttackJWKSFetch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r, srv, c, rep := cacheRig(t, func(cfg *jwks.Config) {
-				cfg.Timeout, cfg.MaxBodySize = 300*time.Millisecond, 64<<10
+				cfg.Timeout, cfg.MaxBodySize = time.Second, 64<<10 // a stall costs the timeout; a loaded machine needs some
 			})
 			srv.set(tc.answer)
 			require.ErrorIs(t, c.Refresh(t.Context()), jwks.ErrKeysUnavailable)

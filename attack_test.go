@@ -15,6 +15,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -69,6 +70,7 @@ type rig struct {
 	key     *jwks.SigningKey
 	issuer  *token.Issuer
 	v       *token.Verifier
+	re      *refresh.Reissuer
 	lookups atomic.Int64 // key lookups made by v
 	called  atomic.Int64 // requests that reached the handler
 	logs    *logBuffer
@@ -104,19 +106,19 @@ func newRig(t testing.TB, o rigOpts) *rig {
 	}
 	r.v, err = token.NewVerifier(vc)
 	require.NoError(t, err)
-	logger := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rc := refresh.Config{Issuer: r.issuer, Logger: logger, Now: r.clock.Now}
+	lg := logger(r.logs)
+	rc := refresh.Config{Issuer: r.issuer, Logger: lg, Now: r.clock.Now}
 	if o.reissue != nil {
 		o.reissue(&rc)
 	}
-	re, err := refresh.NewReissuer(rc)
+	r.re, err = refresh.NewReissuer(rc)
 	require.NoError(t, err)
-	mc := middleware.Config{Verifier: r.v, Classes: o.classes, Logger: logger}
+	mc := middleware.Config{Verifier: r.v, Classes: o.classes, Logger: lg}
 	if o.auth != nil {
 		o.auth(&mc)
 	}
 	auth := middleware.Authenticate(mc)
-	r.h = auth(re.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	r.h = auth(r.re.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		r.called.Add(1)
 		status := int(r.status.Load())
 		if status == 0 {
@@ -162,6 +164,11 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// logger logs everything, at every level, to w.
+func logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func signingKey(t testing.TB, kid string) *jwks.SigningKey {
