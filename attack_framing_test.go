@@ -104,6 +104,10 @@ func TestAttackTokenFraming(t *testing.T) {
 		{"crit naming a present extension", sign(t, r.key, header("ES256", "k1", `,"crit":["x-ext"],"x-ext":1`), claims), token.ErrUnsupported, false},
 		{"crit empty", sign(t, r.key, header("ES256", "k1", `,"crit":[]`), claims), token.ErrUnsupported, false},
 		{"b64 false", sign(t, r.key, header("ES256", "k1", `,"b64":false`), claims), token.ErrUnsupported, false},
+		// "`typ`, `crit`, `zip` never looked at" by golang-jwt; here typ must
+		// be JWT or at+jwt (DESIGN.md §3)
+		{"typ JOSE", sign(t, r.key, `{"alg":"ES256","kid":"k1","typ":"JOSE"}`, claims), token.ErrUnsupported, false},
+		{"typ of a JWE", sign(t, r.key, `{"alg":"ES256","kid":"k1","typ":"JWE"}`, claims), token.ErrUnsupported, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

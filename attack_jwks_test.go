@@ -250,6 +250,14 @@ func TestAttackJWKSOutage(t *testing.T) {
 		require.NoError(t, c.Refresh(t.Context()))
 		r.accept(t, r.token(t, nil, ""))
 	})
+	// keyfunc "starts with no keys" when "the JWKS is unreachable at start":
+	// here that is an error, unless the host opts in.
+	t.Run("unreachable at start", func(t *testing.T) {
+		srv := newKeyServer(t)
+		srv.set(failing)
+		_, err := jwks.New(t.Context(), jwks.Config{URLs: []string{srv.URL}, OnError: func(error) {}})
+		require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
+	})
 	t.Run("never loaded", func(t *testing.T) {
 		clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
 		srv := newKeyServer(t)
