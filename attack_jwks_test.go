@@ -207,7 +207,7 @@ func TestAttackJWKSKeys(t *testing.T) {
 		assert.Less(t, time.Since(start), 5*time.Second, "callers waited")
 		r.clock.Advance(jwks.DefaultCooldown)
 		floodUnknownKIDs(t, r.v, 100)
-		assert.Equal(t, before+2, srv.hits.Load(), "no fetch after the cooldown")
+		assert.Equal(t, before+2, srv.hits.Load(), "not one more fetch once the cooldown passed")
 	})
 }
 
