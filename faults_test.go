@@ -100,7 +100,7 @@ func TestFaultsJWKS(t *testing.T) {
 
 	var violations sync.Map // description → true
 	stop := make(chan struct{})
-	wait := hammer(4, 50_000, stop, func() {
+	wait := hammer(2, 50_000, stop, func() {
 		for _, f := range forged {
 			if _, err := r.v.Verify(ctx, f); err == nil {
 				violations.Store("forged token accepted", true)
@@ -215,7 +215,7 @@ func TestFaultsTokenFile(t *testing.T) {
 	}
 	var bad sync.Map
 	stop := make(chan struct{})
-	wait := hammer(4, 20_000, stop, func() {
+	wait := hammer(2, 20_000, stop, func() {
 		for _, read := range []func(context.Context) (token.Raw, error){src.Token, src.Reload} {
 			tok, err := read(ctx)
 			switch {
@@ -226,7 +226,7 @@ func TestFaultsTokenFile(t *testing.T) {
 			}
 		}
 	})
-	for i := 0; i < 300 && ctx.Err() == nil; i++ {
+	for i := 0; i < 120 && ctx.Err() == nil; i++ {
 		require.NoError(t, faults[i%len(faults)](i))
 	}
 	close(stop)
