@@ -5,24 +5,41 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/token"
 )
 
 // BenchmarkAuthenticate measures a full admitted request: header parsing,
 // verification with a static key, the class check, claims into the context
-// and the next handler, through a ResponseRecorder.
+// and the next handler, through a ResponseRecorder. "cached" presents the
+// same token again to a Verifier with a verified-token cache.
 func BenchmarkAuthenticate(b *testing.B) {
-	for _, alg := range []struct {
-		name string
-		key  func(testing.TB) *jwks.SigningKey
+	for _, tc := range []struct {
+		name  string
+		alg   string
+		cache int
 	}{
-		{"ES256", func(tb testing.TB) *jwks.SigningKey { return ecKey(tb, testKID) }},
-		{"EdDSA", func(tb testing.TB) *jwks.SigningKey { return edKey(tb, testKID, 1) }},
+		{"HS256", jwks.HS256, 0},
+		{"ES256", jwks.ES256, 0},
+		{"EdDSA", jwks.EdDSA, 0},
+		{"RS256", jwks.RS256, 0},
+		{"ES256/cached", jwks.ES256, 1024},
 	} {
-		b.Run(alg.name, func(b *testing.B) {
-			f := newFixture(b, alg.key(b))
-			h := middleware.Authenticate(middleware.Config{Verifier: f.verifier})(reply(http.StatusNoContent))
+		b.Run(tc.name, func(b *testing.B) {
+			sk, err := jwks.Generate(tc.alg)
+			require.NoError(b, err)
+			f := newFixture(b, sk)
+			st, err := jwks.NewStatic(sk.Public())
+			require.NoError(b, err)
+			v, err := token.NewVerifier(token.VerifierConfig{
+				Keys: st, Issuer: testIssuer, Audience: []string{testAud}, Now: clock,
+				Algorithms: []string{tc.alg}, CacheSize: tc.cache,
+			})
+			require.NoError(b, err)
+			h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))
 			r := httptest.NewRequest(http.MethodGet, "/x", nil)
 			r.Header.Set("Authorization", bearer(f.execution(b, taskA)))
 			b.ReportAllocs()
