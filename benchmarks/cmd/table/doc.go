@@ -1,5 +1,6 @@
 // Command table prints the medians of `go test -bench` output as markdown,
-// one table per algorithm, with each benchmark's ratio to the floor.
+// one table per algorithm: ns/op and cpu-ns/op (when reported), each with
+// its ratio to the floor, B/op and allocs/op.
 //
 // Benchmark names must read Benchmark<Group>/<algorithm>/<contender>; the
 // row named floor in the Verify group of an algorithm is the denominator of

@@ -12,8 +12,8 @@ import (
 
 // result is every run of one benchmark.
 type result struct {
-	group, alg, name  string
-	ns, bytes, allocs []float64
+	group, alg, name       string
+	ns, cpu, bytes, allocs []float64
 }
 
 // procs is the -GOMAXPROCS suffix that go test appends to a name.
@@ -53,6 +53,8 @@ func parse(r io.Reader) ([]*result, error) {
 			switch f[i+1] {
 			case "ns/op":
 				res.ns = append(res.ns, v)
+			case "cpu-ns/op":
+				res.cpu = append(res.cpu, v)
 			case "B/op":
 				res.bytes = append(res.bytes, v)
 			case "allocs/op":
@@ -89,22 +91,22 @@ func render(w io.Writer, results []*result, floor string) error {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		base := nan
+		base, baseCPU := nan, nan
 		for _, r := range results {
 			if r.alg == alg && r.group == "Verify" && r.name == floor {
-				base = median(r.ns)
+				base, baseCPU = median(r.ns), median(r.cpu)
 			}
 		}
 		fmt.Fprintf(bw, "#### %s\n\n", alg)
-		bw.WriteString("| benchmark | contender | ns/op | × floor | B/op | allocs/op | runs |\n")
-		bw.WriteString("|---|---|--:|--:|--:|--:|--:|\n")
+		bw.WriteString("| benchmark | contender | ns/op | × floor | CPU ns/op | × floor | B/op | allocs/op | runs |\n")
+		bw.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range results {
 			if r.alg != alg {
 				continue
 			}
-			ns := median(r.ns)
-			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %d |\n",
-				r.group, r.name, number(ns), ratio(ns, base),
+			ns, cpu := median(r.ns), median(r.cpu)
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %d |\n",
+				r.group, r.name, number(ns), ratio(ns, base), number(cpu), ratio(cpu, baseCPU),
 				number(median(r.bytes)), number(median(r.allocs)), len(r.ns))
 		}
 	}

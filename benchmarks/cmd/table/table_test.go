@@ -13,12 +13,12 @@ import (
 const sample = `goos: linux
 pkg: github.com/execauth/execauth/benchmarks
 cpu: Intel(R) Xeon(R) Processor
-BenchmarkVerify/ES256/floor-2         	    3834	     90000 ns/op	    1216 B/op	      21 allocs/op
-BenchmarkVerify/ES256/execauth-2      	    3397	    100000 ns/op	    3328 B/op	      38 allocs/op
-BenchmarkVerify/ES256/floor-2         	    3834	     70000 ns/op	    1216 B/op	      21 allocs/op
-BenchmarkVerify/ES256/execauth-2      	    3397	    120000 ns/op	    3328 B/op	      38 allocs/op
-BenchmarkVerify/ES256/floor-2         	    3834	     80000 ns/op	    1216 B/op	      21 allocs/op
-BenchmarkVerify/ES256/execauth-2      	    3397	     90000 ns/op	    3328 B/op	      38 allocs/op
+BenchmarkVerify/ES256/floor-2         	    3834	     90000 ns/op	     60000 cpu-ns/op	    1216 B/op	      21 allocs/op
+BenchmarkVerify/ES256/execauth-2      	    3397	    100000 ns/op	     66000 cpu-ns/op	    3328 B/op	      38 allocs/op
+BenchmarkVerify/ES256/floor-2         	    3834	     70000 ns/op	     50000 cpu-ns/op	    1216 B/op	      21 allocs/op
+BenchmarkVerify/ES256/execauth-2      	    3397	    120000 ns/op	     90000 cpu-ns/op	    3328 B/op	      38 allocs/op
+BenchmarkVerify/ES256/floor-2         	    3834	     80000 ns/op	     70000 cpu-ns/op	    1216 B/op	      21 allocs/op
+BenchmarkVerify/ES256/execauth-2      	    3397	     90000 ns/op	     72000 cpu-ns/op	    3328 B/op	      38 allocs/op
 BenchmarkMiddleware/ES256/execauth    	    3349	    160000 ns/op	    3952 B/op	      45 allocs/op
 BenchmarkVerify/HS256/golang-jwt-2    	   21651	     11232 ns/op	    3880 B/op	      63 allocs/op
 BenchmarkVerify/ES256/floor-2 logged a line
@@ -35,12 +35,12 @@ func TestParse(t *testing.T) {
 		i                int
 		group, alg, name string
 		runs             int
-		ns               float64
+		ns, cpu          float64
 	}{
-		{i: 0, group: "Verify", alg: "ES256", name: "floor", runs: 3, ns: 80000},
-		{i: 1, group: "Verify", alg: "ES256", name: "execauth", runs: 3, ns: 100000},
-		{i: 2, group: "Middleware", alg: "ES256", name: "execauth", runs: 1, ns: 160000},
-		{i: 3, group: "Verify", alg: "HS256", name: "golang-jwt", runs: 1, ns: 11232},
+		{i: 0, group: "Verify", alg: "ES256", name: "floor", runs: 3, ns: 80000, cpu: 60000},
+		{i: 1, group: "Verify", alg: "ES256", name: "execauth", runs: 3, ns: 100000, cpu: 72000},
+		{i: 2, group: "Middleware", alg: "ES256", name: "execauth", runs: 1, ns: 160000, cpu: nan},
+		{i: 3, group: "Verify", alg: "HS256", name: "golang-jwt", runs: 1, ns: 11232, cpu: nan},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +49,11 @@ func TestParse(t *testing.T) {
 			assert.Len(t, r.ns, tc.runs)
 			assert.Len(t, r.allocs, tc.runs)
 			assert.Equal(t, tc.ns, median(r.ns))
+			if math.IsNaN(tc.cpu) {
+				assert.Empty(t, r.cpu)
+			} else {
+				assert.Equal(t, tc.cpu, median(r.cpu))
+			}
 		})
 	}
 }
@@ -107,17 +112,17 @@ func TestRender(t *testing.T) {
 	require.NoError(t, render(&buf, results, "floor"))
 	want := `#### ES256
 
-| benchmark | contender | ns/op | × floor | B/op | allocs/op | runs |
-|---|---|--:|--:|--:|--:|--:|
-| Verify | floor | 80,000 | 1.00× | 1,216 | 21 | 3 |
-| Verify | execauth | 100,000 | 1.25× | 3,328 | 38 | 3 |
-| Middleware | execauth | 160,000 | 2.00× | 3,952 | 45 | 1 |
+| benchmark | contender | ns/op | × floor | CPU ns/op | × floor | B/op | allocs/op | runs |
+|---|---|--:|--:|--:|--:|--:|--:|--:|
+| Verify | floor | 80,000 | 1.00× | 60,000 | 1.00× | 1,216 | 21 | 3 |
+| Verify | execauth | 100,000 | 1.25× | 72,000 | 1.20× | 3,328 | 38 | 3 |
+| Middleware | execauth | 160,000 | 2.00× | – | – | 3,952 | 45 | 1 |
 
 #### HS256
 
-| benchmark | contender | ns/op | × floor | B/op | allocs/op | runs |
-|---|---|--:|--:|--:|--:|--:|
-| Verify | golang-jwt | 11,232 | – | 3,880 | 63 | 1 |
+| benchmark | contender | ns/op | × floor | CPU ns/op | × floor | B/op | allocs/op | runs |
+|---|---|--:|--:|--:|--:|--:|--:|--:|
+| Verify | golang-jwt | 11,232 | – | – | – | 3,880 | 63 | 1 |
 `
 	assert.Equal(t, want, buf.String())
 }
