@@ -79,24 +79,6 @@ func writeFile(t testing.TB, dir, name string, data []byte) string {
 	return path
 }
 
-// clock is a settable fake clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // issuerAt returns an issuer for key whose clock is at.
 func issuerAt(t testing.TB, key *jwks.SigningKey, at time.Time) *token.Issuer {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
@@ -26,18 +27,18 @@ import (
 type apiFixture struct {
 	srv   *server
 	url   string
-	clock *clock
+	clock *authtest.Clock
 	logs  *syncBuffer
 }
 
 func newAPIFixture(t testing.TB, cfg serverConfig) *apiFixture {
 	t.Helper()
-	f := &apiFixture{clock: &clock{t: t0}, logs: &syncBuffer{}}
+	f := &apiFixture{clock: authtest.NewClock(t0), logs: &syncBuffer{}}
 	if cfg.key == nil {
 		cfg.key = edKey(t, 1)
 	}
 	cfg.issuer, cfg.audience = testIss, []string{testAud}
-	cfg.now = f.clock.now
+	cfg.now = f.clock.Now
 	cfg.log = slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := newServer(context.Background(), cfg)
 	require.NoError(t, err)
@@ -87,7 +88,7 @@ func bearer(raw token.Raw) string { return "Bearer " + string(raw) }
 // age ago with the class's default lifetime.
 func (f *apiFixture) mint(t testing.TB, class scope.Scope, sub string, age time.Duration) token.Raw {
 	t.Helper()
-	return mintWith(t, f.srv.issuer, class, sub, f.clock.now().Add(-age))
+	return mintWith(t, f.srv.issuer, class, sub, f.clock.Now().Add(-age))
 }
 
 func mintWith(t testing.TB, iss *token.Issuer, class scope.Scope, sub string, issued time.Time) token.Raw {

@@ -45,7 +45,7 @@ func TestServerTrustedKeys(t *testing.T) {
 				trusted = hs.URL + "/jwks.json"
 			}
 			f := newAPIFixture(t, serverConfig{trusted: trusted})
-			ext, err := token.NewIssuer(token.IssuerConfig{Keys: external, Issuer: testIss, Audience: []string{testAud}, Now: f.clock.now})
+			ext, err := token.NewIssuer(token.IssuerConfig{Keys: external, Issuer: testIss, Audience: []string{testAud}, Now: f.clock.Now})
 			require.NoError(t, err)
 			a := taskA.String()
 			const age = 9*time.Minute + 30*time.Second
