@@ -142,7 +142,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the status is sent; a failed write cannot be reported
-
 }
 
 // detail is the body of a refusal by the API itself (not by
