@@ -316,7 +316,13 @@ func TestRawRedacts(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	log.Info("minted", "token", raw, slog.Any("t", raw))
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("minted", "token", raw)
+	// Inside a slice or a struct, slog's JSON handler falls back to encoding/json.
+	log.Info("nested", "tokens", []Raw{raw}, "req", struct{ Token Raw }{raw})
 	assert.NotContains(t, buf.String(), secret[:20])
+	b, err := json.Marshal(map[string]any{"t": raw, "s": []Raw{raw}})
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), secret[:20])
+	assert.JSONEq(t, `{"t":"[REDACTED]","s":["[REDACTED]"]}`, string(b))
 	assert.Contains(t, buf.String(), "REDACTED")
 }
 
