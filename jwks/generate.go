@@ -3,7 +3,6 @@ package jwks
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
@@ -25,12 +24,8 @@ func Generate(alg string) (*SigningKey, error) {
 	switch alg {
 	case EdDSA:
 		_, private, err = ed25519.GenerateKey(rand.Reader)
-	case ES256:
-		private, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case ES384:
-		private, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case ES512:
-		private, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	case ES256, ES384, ES512:
+		private, err = ecdsa.GenerateKey(curveFor(alg), rand.Reader)
 	case RS256, RS384, RS512, PS256, PS384, PS512:
 		private, err = rsa.GenerateKey(rand.Reader, GenerateRSABits)
 	case HS256, HS384, HS512:

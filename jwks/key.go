@@ -179,6 +179,19 @@ func publicOf(key any) any {
 	return key
 }
 
+// curveFor returns the curve an ES* alg requires (RFC 7518 §3.4), or nil.
+func curveFor(alg string) elliptic.Curve {
+	switch alg {
+	case ES256:
+		return elliptic.P256()
+	case ES384:
+		return elliptic.P384()
+	case ES512:
+		return elliptic.P521()
+	}
+	return nil
+}
+
 // hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
 func hashSize(alg string) int {
 	switch alg {
@@ -212,8 +225,7 @@ func checkKey(alg string, key any) error {
 			return nil
 		}
 	case ES256, ES384, ES512:
-		want := map[string]elliptic.Curve{ES256: elliptic.P256(), ES384: elliptic.P384(), ES512: elliptic.P521()}[alg]
-		if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve == want {
+		if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve == curveFor(alg) {
 			if k.X == nil || k.Y == nil {
 				return fmt.Errorf("%w: EC key without a point", ErrUnsupportedKey)
 			}
