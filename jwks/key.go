@@ -35,11 +35,14 @@ const MaxKIDLen = 256
 
 // Key is a verification key bound to exactly one algorithm. The zero Key
 // matches no algorithm. Build one with [NewKey]; its fields cannot be changed
-// afterwards, so a Key that exists has passed every check.
+// afterwards, so a Key that exists has passed every check. Copies share
+// internal state (reusable HMAC states), so compare keys by ID, Algorithm and
+// Material rather than as whole values.
 type Key struct {
 	id       string
 	alg      string
-	material any // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey or []byte
+	material any      // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey or []byte
+	mac      *macPool // keyed HMAC states for a []byte secret, shared by copies
 }
 
 // NewKey binds a public key (or, for HS*, a shared secret as []byte) to alg and
@@ -65,7 +68,8 @@ func NewKey(kid, alg string, key any) (Key, error) {
 	// material, and copy slices: the caller's may change later.
 	switch k := publicOf(key).(type) {
 	case []byte:
-		key = append([]byte(nil), k...)
+		secret := append([]byte(nil), k...)
+		return Key{id: kid, alg: alg, material: secret, mac: newMACPool(alg, secret)}, nil
 	case ed25519.PublicKey:
 		key = append(ed25519.PublicKey(nil), k...)
 	default:

@@ -204,7 +204,9 @@ func TestParsePublic(t *testing.T) {
 			t.Parallel()
 			got, err := jwks.ParsePublic(tc.data, tc.kid, tc.alg)
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.want.ID(), got.ID())
+			assert.Equal(t, tc.want.Algorithm(), got.Algorithm())
+			assert.Equal(t, tc.want.Material(), got.Material())
 		})
 	}
 }
