@@ -34,6 +34,11 @@ type Claims struct {
 
 	audArray bool   // aud was a JSON array although it holds one value
 	kid      string // kid of the key that verified the token
+
+	// Backing arrays for the usual one audience and one or two scopes, so
+	// that decoding and Clone allocate the Claims and nothing else for them.
+	audBuf   [1]string
+	scopeBuf [2]scope.Scope
 }
 
 // registered lists the claim names with a meaning here. A member of the claims
@@ -87,8 +92,8 @@ func (c *Claims) KeyID() string { return c.kid }
 // Clone returns a deep copy the caller may modify.
 func (c *Claims) Clone() *Claims {
 	out := *c
-	out.Audience = slices.Clone(c.Audience)
-	out.Scope = slices.Clone(c.Scope)
+	out.Audience = cloneInto(out.audBuf[:], c.Audience)
+	out.Scope = cloneInto(out.scopeBuf[:], c.Scope)
 	if c.Extra != nil {
 		out.Extra = make(map[string]json.RawMessage, len(c.Extra))
 		for k, v := range c.Extra {
@@ -96,6 +101,19 @@ func (c *Claims) Clone() *Claims {
 		}
 	}
 	return &out
+}
+
+// cloneInto copies s into buf when it fits (capped, so an append by the
+// caller cannot reach past it), else into a new slice. nil stays nil.
+func cloneInto[S ~[]E, E any](buf []E, s S) S {
+	if s == nil {
+		return nil
+	}
+	if len(s) <= len(buf) {
+		n := copy(buf, s)
+		return S(buf[:n:n])
+	}
+	return slices.Clone(s)
 }
 
 // wireClaims fixes the member order of minted tokens.

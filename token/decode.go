@@ -109,45 +109,44 @@ var headerNames = [...]string{"alg", "kid", "typ", "crit", "zip", "cty", "b64", 
 
 // parseHeader reads alg, kid and typ and refuses what this library does not
 // process. jku, x5u, jwk and x5c are never read.
-func parseHeader(data []byte) (header, error) {
+//
+// A kid is taken from kids when remembered there (kids may be nil).
+func parseHeader(data []byte, kids *kidTable) (header, error) {
 	var h header
 	var hasAlg bool
-	err := parseObject(data, 0, func(name, value []byte) error {
+	o, err := readObject(data)
+	for err == nil {
+		var name, value []byte
+		var ok bool
+		if name, value, ok, err = o.next(); !ok || err != nil {
+			break
+		}
 		switch string(name) {
 		case "alg":
-			s, err := algValue(value)
-			if err != nil {
-				return err
-			}
-			h.alg, hasAlg = s, true
+			h.alg, err = algValue(value)
+			hasAlg = true
 		case "kid":
-			s, err := stringValue(value)
-			if err != nil {
-				return err
+			var kid []byte
+			if kid, err = bytesValue(value); err == nil {
+				if h.kid = kids.get(kid); !jwks.ValidKID(h.kid) {
+					err = fmt.Errorf("%w: kid", ErrMalformed)
+				}
 			}
-			if !jwks.ValidKID(s) {
-				return fmt.Errorf("%w: kid", ErrMalformed)
-			}
-			h.kid = s
 		case "typ":
-			s, err := stringValue(value)
-			if err != nil {
-				return err
-			}
-			if !validTyp(s) {
-				return fmt.Errorf("%w: typ", ErrUnsupported)
+			var typ []byte
+			if typ, err = bytesValue(value); err == nil && !validTyp(string(typ)) {
+				err = fmt.Errorf("%w: typ", ErrUnsupported)
 			}
 		case "crit", "zip", "cty", "b64", "enc":
-			return fmt.Errorf("%w: %s", ErrUnsupported, name)
+			err = fmt.Errorf("%w: %s", ErrUnsupported, string(name))
 		default:
 			for _, n := range headerNames {
 				if strings.EqualFold(string(name), n) {
-					return fmt.Errorf("%w: case variant of a header name", ErrMalformed)
+					err = fmt.Errorf("%w: case variant of a header name", ErrMalformed)
 				}
 			}
 		}
-		return nil
-	})
+	}
 	if err != nil {
 		return header{}, err
 	}
@@ -182,9 +181,14 @@ func algValue(v []byte) (string, error) {
 // parseClaims decodes a claims set into c. Registered claims must have their
 // JSON types; other members go to c.Extra as raw JSON. String values equal to
 // one of known (the configured issuer and audiences) reuse that string.
-func parseClaims(data []byte, c *Claims, known ...string) error {
-	return parseObject(data, 0, func(name, value []byte) error {
-		var err error
+func parseClaims(data []byte, c *Claims, known []string) error {
+	o, err := readObject(data)
+	for err == nil {
+		var name, value []byte
+		var ok bool
+		if name, value, ok, err = o.next(); !ok || err != nil {
+			break
+		}
 		switch string(name) {
 		case "iss":
 			c.Issuer, err = internedValue(value, known)
@@ -193,7 +197,7 @@ func parseClaims(data []byte, c *Claims, known ...string) error {
 		case "jti":
 			c.ID, err = stringValue(value)
 		case "aud":
-			c.Audience, c.audArray, err = audienceValue(value, known)
+			c.Audience, c.audArray, err = audienceValue(value, known, c.audBuf[:0:len(c.audBuf)])
 		case "exp":
 			c.ExpiresAt, err = timeValue(value)
 		case "iat":
@@ -203,13 +207,7 @@ func parseClaims(data []byte, c *Claims, known ...string) error {
 		case "auth_time":
 			c.AuthTime, err = timeValue(value)
 		case "scope":
-			var s string
-			if s, err = stringValue(value); err != nil {
-				return fmt.Errorf("%w: not a string", ErrScope)
-			}
-			if c.Scope, err = scope.Parse(s); err != nil {
-				return fmt.Errorf("%w: %w", ErrScope, err)
-			}
+			c.Scope, err = scopeValue(value, c.scopeBuf[:0:len(c.scopeBuf)])
 		default:
 			if _, variant := isRegistered(string(name)); variant {
 				return fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
@@ -219,15 +217,43 @@ func parseClaims(data []byte, c *Claims, known ...string) error {
 			}
 			c.Extra[string(name)] = bytes.Clone(value)
 		}
-		return err
-	})
+	}
+	return err
+}
+
+// scopeValue parses a scope claim into dst. A scope that is exactly one
+// class name takes that constant, so the common token allocates nothing here.
+func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
+	if len(v) > 2 && v[0] == '"' {
+		for _, class := range [...]scope.Scope{scope.Execution, scope.Workload, scope.Processor} {
+			if string(v[1:len(v)-1]) == string(class) {
+				return append(dst, class), nil
+			}
+		}
+	}
+	s, err := stringValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a string", ErrScope)
+	}
+	set, err := scope.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrScope, err)
+	}
+	return set, nil
 }
 
 func stringValue(v []byte) (string, error) {
+	b, err := bytesValue(v)
+	return string(b), err
+}
+
+// bytesValue is stringValue without the copy: a subslice of v, or a new
+// buffer if the literal has escapes.
+func bytesValue(v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != '"' {
-		return "", fmt.Errorf("%w: want a string", ErrMalformed)
+		return nil, fmt.Errorf("%w: want a string", ErrMalformed)
 	}
-	return unquote(v)
+	return unescape(v)
 }
 
 // internedValue is stringValue returning the element of known it equals, if
@@ -243,25 +269,40 @@ func internedValue(v []byte, known []string) (string, error) {
 	return stringValue(v)
 }
 
-func audienceValue(v []byte, known []string) (aud []string, array bool, err error) {
+// audienceValue appends the aud claim (a string or an array of strings) to
+// dst, skipping empty strings.
+func audienceValue(v []byte, known, dst []string) (aud []string, array bool, err error) {
 	if len(v) > 0 && v[0] == '"' {
 		s, err := internedValue(v, known)
 		if err != nil || s == "" {
 			return nil, false, err
 		}
-		return []string{s}, false, nil
+		return append(dst, s), false, nil
 	}
-	if len(v) == 0 || v[0] != '[' {
+	a, err := readArray(v)
+	if err != nil {
 		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
 	}
-	err = forEachElement(v, func(e []byte) error {
+	aud = dst
+	for {
+		e, ok, err := a.next()
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			if len(aud) == 0 {
+				return nil, true, nil
+			}
+			return aud, true, nil
+		}
 		s, err := internedValue(e, known)
-		if err == nil && s != "" {
+		if err != nil {
+			return nil, false, err
+		}
+		if s != "" {
 			aud = append(aud, s)
 		}
-		return err
-	})
-	return aud, true, err
+	}
 }
 
 // timeValue parses a NumericDate that must be a JSON integer: no fraction, no

@@ -15,116 +15,208 @@ import (
 // maxDepth bounds the nesting of JSON values in a header or claims set.
 const maxDepth = 16
 
-// parseObject walks a JSON object that must be the whole of data (surrounding
-// whitespace allowed), calling fn with each member's unescaped name and raw
-// value. It enforces: valid UTF-8, RFC 8259 grammar, no duplicate names at any
-// depth, nesting up to maxDepth.
-func parseObject(data []byte, depth int, fn func(name, value []byte) error) error {
-	if depth == 0 && !utf8.Valid(data) {
-		return fmt.Errorf("%w: not UTF-8", ErrMalformed)
+var errJSON = fmt.Errorf("%w: invalid JSON", ErrMalformed)
+
+// object reads the members of a JSON object one at a time. It hands out
+// subslices of data and keeps no pointer into it, so a caller's stack buffer
+// stays on the stack (a callback would make every buffer escape).
+type object struct {
+	data  []byte
+	i     int
+	depth int
+	names nameSet
+	open  bool // past the first member
+}
+
+// readObject starts reading the JSON object that must be the whole of data
+// (surrounding whitespace allowed) and checks that data is valid UTF-8.
+func readObject(data []byte) (object, error) {
+	if !utf8.Valid(data) {
+		return object{}, fmt.Errorf("%w: not UTF-8", ErrMalformed)
 	}
 	i := skipSpace(data, 0)
-	end, err := scanObject(data, i, depth, fn)
-	if err != nil {
-		return err
+	if i >= len(data) || data[i] != '{' {
+		return object{}, errJSON
 	}
-	if skipSpace(data, end) != len(data) {
+	return object{data: data, i: i + 1}, nil
+}
+
+// next returns the next member's unescaped name and raw value; ok is false
+// after the last one. It enforces RFC 8259 grammar, unique names and
+// nesting up to maxDepth; at the top level, nothing may follow the object.
+func (o *object) next() (name, value []byte, ok bool, err error) {
+	n, v, ok, err := o.member()
+	if !ok || err != nil {
+		return nil, nil, false, err
+	}
+	if name, err = unescape(o.data[n.start:n.end]); err != nil {
+		return nil, nil, false, err
+	}
+	return name, o.data[v.start:v.end], true, nil
+}
+
+// span is a part of the data being scanned, by position. The recursive
+// scanners pass positions, not subslices, so that escape analysis can keep
+// the caller's buffer on the stack.
+type span struct{ start, end int }
+
+// member scans the next member: the span of its name literal (quotes
+// included) and of its raw value.
+func (o *object) member() (name, value span, ok bool, err error) {
+	data := o.data
+	i := skipSpace(data, o.i)
+	if i < len(data) && data[i] == '}' && !o.open {
+		return span{}, span{}, false, o.close(i + 1)
+	}
+	if o.open {
+		switch {
+		case i < len(data) && data[i] == ',':
+			i = skipSpace(data, i+1)
+		case i < len(data) && data[i] == '}':
+			return span{}, span{}, false, o.close(i + 1)
+		default:
+			return span{}, span{}, false, errJSON
+		}
+	}
+	o.open = true
+	if i >= len(data) || data[i] != '"' {
+		return span{}, span{}, false, errJSON
+	}
+	end, err := scanString(data, i)
+	if err != nil {
+		return span{}, span{}, false, err
+	}
+	if _, err := unescape(data[i:end]); err != nil { // a lone surrogate
+		return span{}, span{}, false, err
+	}
+	name = span{i, end}
+	if !o.names.add(data, name) {
+		return span{}, span{}, false, fmt.Errorf("%w: duplicate member name", ErrMalformed)
+	}
+	i = skipSpace(data, end)
+	if i >= len(data) || data[i] != ':' {
+		return span{}, span{}, false, errJSON
+	}
+	start := skipSpace(data, i+1)
+	if o.i, err = scanValue(data, start, o.depth+1); err != nil {
+		return span{}, span{}, false, err
+	}
+	return name, span{start, o.i}, true, nil
+}
+
+// close ends the object at i, the index after its '}'.
+func (o *object) close(i int) error {
+	o.i = i
+	if o.depth == 0 && skipSpace(o.data, i) != len(o.data) {
 		return fmt.Errorf("%w: data after JSON object", ErrMalformed)
 	}
 	return nil
 }
 
-var errJSON = fmt.Errorf("%w: invalid JSON", ErrMalformed)
+// nameSet remembers the member names of one object as positions of their
+// literals, to refuse duplicates after unescaping ("a" and "\u0061" are the
+// same name). Past 16 names it switches to a map, so that an object with
+// thousands of members costs linear, not quadratic, time.
+type nameSet struct {
+	lits [16]span
+	n    int
+	many map[string]struct{}
+}
 
-// scanObject scans the object starting at data[i] and returns the index after
-// it. fn, if not nil, receives each member.
-func scanObject(data []byte, i, depth int, fn func(name, value []byte) error) (int, error) {
+// add records the name literal at sp and reports whether its name is new.
+func (s *nameSet) add(data []byte, sp span) bool {
+	lit := data[sp.start:sp.end]
+	if s.many != nil {
+		name, _ := unescape(lit)
+		if _, dup := s.many[string(name)]; dup {
+			return false
+		}
+		s.many[string(name)] = struct{}{}
+		return true
+	}
+	for _, l := range s.lits[:s.n] {
+		if sameName(data[l.start:l.end], lit) {
+			return false
+		}
+	}
+	if s.n < len(s.lits) {
+		s.lits[s.n] = sp
+		s.n++
+		return true
+	}
+	s.many = make(map[string]struct{}, 2*len(s.lits))
+	for _, l := range s.lits {
+		name, _ := unescape(data[l.start:l.end])
+		s.many[string(name)] = struct{}{}
+	}
+	name, _ := unescape(lit)
+	s.many[string(name)] = struct{}{}
+	return true
+}
+
+// sameName compares two scanned name literals after unescaping.
+func sameName(a, b []byte) bool {
+	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
+		return bytes.Equal(a, b)
+	}
+	ua, _ := unescape(a)
+	ub, _ := unescape(b)
+	return bytes.Equal(ua, ub)
+}
+
+// scanObject scans a nested object at data[i] and returns the index after it.
+func scanObject(data []byte, i, depth int) (int, error) {
 	if depth >= maxDepth {
 		return 0, fmt.Errorf("%w: nested too deeply", ErrMalformed)
 	}
-	if i >= len(data) || data[i] != '{' {
-		return 0, errJSON
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return i + 1, nil
-	}
-	var seenBuf [16][]byte
-	seen := seenBuf[:0]
+	o := object{data: data, i: i + 1, depth: depth}
 	for {
-		if i >= len(data) || data[i] != '"' {
-			return 0, errJSON
-		}
-		end, err := scanString(data, i)
+		_, _, ok, err := o.member()
 		if err != nil {
 			return 0, err
 		}
-		name, err := unescape(data[i:end])
-		if err != nil {
-			return 0, err
-		}
-		for _, s := range seen {
-			if bytes.Equal(s, name) {
-				return 0, fmt.Errorf("%w: duplicate member name", ErrMalformed)
-			}
-		}
-		seen = append(seen, name)
-		i = skipSpace(data, end)
-		if i >= len(data) || data[i] != ':' {
-			return 0, errJSON
-		}
-		i = skipSpace(data, i+1)
-		vstart := i
-		if i, err = scanValue(data, i, depth+1); err != nil {
-			return 0, err
-		}
-		if fn != nil {
-			if err := fn(name, data[vstart:i]); err != nil {
-				return 0, err
-			}
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return 0, errJSON
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return i + 1, nil
-		default:
-			return 0, errJSON
+		if !ok {
+			return o.i, nil
 		}
 	}
 }
 
-// forEachElement calls fn with each raw element of the JSON array v.
-func forEachElement(v []byte, fn func(e []byte) error) error {
-	i := skipSpace(v, 1)
-	if i < len(v) && v[i] == ']' {
-		return nil
+// array reads the elements of a JSON array value, as object does members.
+type array struct {
+	data []byte
+	i    int
+	open bool
+}
+
+func readArray(v []byte) (array, error) {
+	if len(v) == 0 || v[0] != '[' {
+		return array{}, errJSON
 	}
-	for {
-		start := i
-		end, err := scanValue(v, i, 1)
-		if err != nil {
-			return err
-		}
-		if err := fn(v[start:end]); err != nil {
-			return err
-		}
-		i = skipSpace(v, end)
-		if i >= len(v) {
-			return errJSON
-		}
-		if v[i] == ']' {
-			return nil
-		}
-		if v[i] != ',' {
-			return errJSON
-		}
-		i = skipSpace(v, i+1)
+	return array{data: v, i: 1}, nil
+}
+
+// next returns the next raw element; ok is false after the last one.
+func (a *array) next() (elem []byte, ok bool, err error) {
+	data := a.data
+	i := skipSpace(data, a.i)
+	if i < len(data) && data[i] == ']' && !a.open {
+		return nil, false, nil
 	}
+	if a.open {
+		switch {
+		case i < len(data) && data[i] == ',':
+			i = skipSpace(data, i+1)
+		case i < len(data) && data[i] == ']':
+			return nil, false, nil
+		default:
+			return nil, false, errJSON
+		}
+	}
+	a.open = true
+	if a.i, err = scanValue(data, i, 1); err != nil {
+		return nil, false, err
+	}
+	return data[i:a.i], true, nil
 }
 
 // scanValue scans one JSON value at data[i] and returns the index after it.
@@ -136,7 +228,7 @@ func scanValue(data []byte, i, depth int) (int, error) {
 	case c == '"':
 		return scanString(data, i)
 	case c == '{':
-		return scanObject(data, i, depth, nil)
+		return scanObject(data, i, depth)
 	case c == '[':
 		if depth >= maxDepth {
 			return 0, fmt.Errorf("%w: nested too deeply", ErrMalformed)
@@ -257,12 +349,6 @@ func skipSpace(data []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// unquote returns the text of a scanned string literal.
-func unquote(lit []byte) (string, error) {
-	b, err := unescape(lit)
-	return string(b), err
 }
 
 // unescape returns the content of a scanned string literal: a subslice when it

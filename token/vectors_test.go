@@ -103,7 +103,7 @@ func TestRFC7515Vectors(t *testing.T) {
 			payload, _, err := before.verifySignature(context.Background(), tv.JWS, nil)
 			require.NoError(t, err, "signature must verify")
 			var c Claims
-			require.NoError(t, parseClaims(payload, &c))
+			require.NoError(t, parseClaims(payload, &c, nil))
 			assert.Equal(t, "joe", c.Issuer)
 			assert.Equal(t, expiry, c.ExpiresAt)
 			assert.Contains(t, c.Extra, "http://example.com/is_root")

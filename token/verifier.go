@@ -71,6 +71,7 @@ type Verifier struct {
 	now          func() time.Time
 	cache        *verifiedCache // nil when CacheSize is zero
 	known        []string       // issuer and audiences, reused by the decoder
+	kids         kidTable       // kids of verified tokens, reused by the decoder
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
@@ -147,7 +148,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 		return nil, err
 	}
 	c := new(Claims)
-	if err := parseClaims(payload, c, v.known...); err != nil {
+	if err := parseClaims(payload, c, v.known); err != nil {
 		return nil, err
 	}
 	if err := v.checkClaims(c, v.now()); err != nil {
@@ -206,7 +207,7 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if err != nil {
 		return nil, "", err
 	}
-	h, err := parseHeader(hdr)
+	h, err := parseHeader(hdr, &v.kids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -220,13 +221,15 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if key.Algorithm() != h.alg {
 		return nil, "", fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
 	}
-	sig, err := decodeSegment(nil, f.signature)
+	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
+	sig, err := decodeSegment(sbuf[:0], f.signature)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := methods[h.alg].Verify(f.signingInput, sig, key.Material()); err != nil {
+	if err := key.Verify(f.signingInput, sig); err != nil {
 		return nil, "", ErrSignature
 	}
+	v.kids.remember(h.kid)
 	if payload, err = decodeSegment(buf, f.payload); err != nil {
 		return nil, "", err
 	}

@@ -1,0 +1,79 @@
+package token
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// members builds a JSON object with n distinct members "m0".."m(n-1)", then
+// the given extra members.
+func members(n int, extra ...string) string {
+	parts := make([]string, 0, n+len(extra))
+	for i := range n {
+		parts = append(parts, fmt.Sprintf(`"m%d":%d`, i, i))
+	}
+	return "{" + strings.Join(append(parts, extra...), ",") + "}"
+}
+
+// readAll returns the names read from the top-level object in data.
+func readAll(data string) ([]string, error) {
+	o, err := readObject([]byte(data))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for {
+		name, _, ok, err := o.next()
+		if err != nil || !ok {
+			return names, err
+		}
+		names = append(names, string(name))
+	}
+}
+
+// TestObjectDuplicateNames covers both ways the scanner remembers names:
+// positions for the first 16, a map beyond, at the top level and nested.
+func TestObjectDuplicateNames(t *testing.T) {
+	for _, n := range []int{1, 15, 16, 17, 40, 500} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			names, err := readAll(members(n))
+			require.NoError(t, err)
+			assert.Len(t, names, n)
+
+			dups := map[string]string{
+				"first again":        members(n, `"m0":true`),
+				"last again":         members(n, fmt.Sprintf(`"m%d":true`, n-1)),
+				"escaped first":      members(n, `"\u006d0":true`),
+				"escaped last":       members(n, fmt.Sprintf(`"\u006d%d":true`, n-1)),
+				"nested":             `{"x":` + members(n, `"m0":1`) + `}`,
+				"nested in an array": `{"x":[1,` + members(n, `"\u006d0":1`) + `]}`,
+			}
+			for name, data := range dups {
+				_, err := readAll(data)
+				assert.ErrorIs(t, err, ErrMalformed, name)
+			}
+			_, err = readAll(members(n, `"m0x":1`, `"M0":2`))
+			assert.NoError(t, err, "names that differ only by suffix or case are distinct")
+		})
+	}
+}
+
+// TestObjectGrammar: the reader accepts exactly one well-formed object.
+func TestObjectGrammar(t *testing.T) {
+	for _, ok := range []string{`{}`, ` { } `, `{"a":1}`, "{\"a\" : [ ] ,\n\"b\":{}}", `{"":""}`} {
+		_, err := readAll(ok)
+		assert.NoError(t, err, ok)
+	}
+	for _, bad := range []string{
+		``, `[]`, `{`, `}`, `{,}`, `{"a":1,}`, `{"a":1}{}`, `{"a":1} x`, `{"a"}`, `{"a":}`,
+		`{"a" 1}`, `{a:1}`, `{"a":1 "b":2}`, `{"a":[1,]}`, `{"a":[1 2]}`, `{"a":tru}`,
+		`{"a":01}`, `{"a":1.}`, `{"a":"\x"}`, `{"\udc00":1}`, `{"\ud800x":1}`,
+	} {
+		_, err := readAll(bad)
+		assert.ErrorIs(t, err, ErrMalformed, bad)
+	}
+}
