@@ -29,30 +29,17 @@ type frame struct {
 	signingInput               string // header "." payload
 }
 
-// split checks the framing of raw — exactly three non-empty segments of
-// base64url characters, nothing else (no padding, whitespace or CR/LF) — in
-// one pass and without allocating.
+// split checks the framing of raw — exactly three non-empty segments —
+// without allocating. Each segment's characters are checked when it is
+// decoded (decodeSegment), so that every byte is read once.
 func split(raw string) (frame, error) {
-	d1, d2 := -1, -1
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c == '.' {
-			switch {
-			case d1 < 0:
-				d1 = i
-			case d2 < 0:
-				d2 = i
-			default:
-				return frame{}, fmt.Errorf("%w: more than three segments", ErrMalformed)
-			}
-			continue
-		}
-		if b64val[c] == 0xff {
-			return frame{}, fmt.Errorf("%w: character outside base64url", ErrMalformed)
-		}
-	}
-	if d1 <= 0 || d2 <= d1+1 || d2 == len(raw)-1 {
+	d1 := strings.IndexByte(raw, '.')
+	d2 := d1 + 1 + strings.IndexByte(raw[d1+1:], '.')
+	switch {
+	case d1 <= 0 || d2 <= d1+1 || d2 == len(raw)-1:
 		return frame{}, fmt.Errorf("%w: need three non-empty segments", ErrMalformed)
+	case strings.IndexByte(raw[d2+1:], '.') >= 0:
+		return frame{}, fmt.Errorf("%w: more than three segments", ErrMalformed)
 	}
 	return frame{header: raw[:d1], payload: raw[d1+1 : d2], signature: raw[d2+1:], signingInput: raw[:d2]}, nil
 }
@@ -116,11 +103,12 @@ func parseHeader(data []byte, kids *kidTable) (header, error) {
 	var hasAlg bool
 	o, err := readObject(data)
 	for err == nil {
-		var name, value []byte
+		var m member
 		var ok bool
-		if name, value, ok, err = o.next(); !ok || err != nil {
+		if m, ok, err = o.next(); !ok || err != nil {
 			break
 		}
+		name, value := m.name, m.value
 		switch string(name) {
 		case "alg":
 			h.alg, err = algValue(value)
@@ -183,19 +171,21 @@ func algValue(v []byte) (string, error) {
 // one of known (the configured issuer and audiences) reuse that string.
 func parseClaims(data []byte, c *Claims, known []string) error {
 	o, err := readObject(data)
+	var text lazyText
 	for err == nil {
-		var name, value []byte
+		var m member
 		var ok bool
-		if name, value, ok, err = o.next(); !ok || err != nil {
+		if m, ok, err = o.next(); !ok || err != nil {
 			break
 		}
+		name, value := m.name, m.value
 		switch string(name) {
 		case "iss":
 			c.Issuer, err = internedValue(value, known)
 		case "sub":
-			c.Subject, err = stringValue(value)
+			c.Subject, err = text.value(data, m)
 		case "jti":
-			c.ID, err = stringValue(value)
+			c.ID, err = text.value(data, m)
 		case "aud":
 			c.Audience, c.audArray, err = audienceValue(value, known, c.audBuf[:0:len(c.audBuf)])
 		case "exp":
@@ -240,6 +230,26 @@ func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 		return nil, fmt.Errorf("%w: %w", ErrScope, err)
 	}
 	return set, nil
+}
+
+// lazyText turns string claims into substrings of one copy of the claims
+// set, made on first use: one allocation for sub and jti together.
+// (It keeps no reference to data, or escape analysis would move the
+// caller's decode buffer to the heap.)
+type lazyText struct {
+	text string
+}
+
+// value returns the string value of m, a member of data.
+func (t *lazyText) value(data []byte, m member) (string, error) {
+	v := m.value
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return stringValue(v) // not a string, or one with escapes
+	}
+	if t.text == "" {
+		t.text = string(data)
+	}
+	return t.text[m.at+1 : m.at+len(v)-1], nil
 }
 
 func stringValue(v []byte) (string, error) {

@@ -41,24 +41,37 @@ func readObject(data []byte) (object, error) {
 	return object{data: data, i: i + 1}, nil
 }
 
-// next returns the next member's unescaped name and raw value; ok is false
-// after the last one. It enforces RFC 8259 grammar, unique names and
-// nesting up to maxDepth; at the top level, nothing may follow the object.
-func (o *object) next() (name, value []byte, ok bool, err error) {
+// member is one member of an object: its unescaped name and raw value, and
+// where the value starts in the data.
+type member struct {
+	name, value []byte
+	at          int
+}
+
+// next returns the next member; ok is false after the last one. It enforces
+// RFC 8259 grammar, unique names and nesting up to maxDepth; at the top
+// level, nothing may follow the object.
+func (o *object) next() (m member, ok bool, err error) {
 	n, v, ok, err := o.member()
 	if !ok || err != nil {
-		return nil, nil, false, err
+		return member{}, false, err
 	}
-	if name, err = unescape(o.data[n.start:n.end]); err != nil {
-		return nil, nil, false, err
+	m = member{value: o.data[v.start:v.end], at: v.start}
+	if !n.esc {
+		m.name = o.data[n.start+1 : n.end-1]
+	} else if m.name, err = unescape(o.data[n.start:n.end]); err != nil {
+		return member{}, false, err
 	}
-	return name, o.data[v.start:v.end], true, nil
+	return m, true, nil
 }
 
 // span is a part of the data being scanned, by position. The recursive
 // scanners pass positions, not subslices, so that escape analysis can keep
 // the caller's buffer on the stack.
-type span struct{ start, end int }
+type span struct {
+	start, end int
+	esc        bool // a string literal with escapes
+}
 
 // member scans the next member: the span of its name literal (quotes
 // included) and of its raw value.
@@ -82,14 +95,16 @@ func (o *object) member() (name, value span, ok bool, err error) {
 	if i >= len(data) || data[i] != '"' {
 		return span{}, span{}, false, errJSON
 	}
-	end, err := scanString(data, i)
+	end, esc, err := scanString(data, i)
 	if err != nil {
 		return span{}, span{}, false, err
 	}
-	if _, err := unescape(data[i:end]); err != nil { // a lone surrogate
-		return span{}, span{}, false, err
+	if esc {
+		if _, err := unescape(data[i:end]); err != nil { // a lone surrogate
+			return span{}, span{}, false, err
+		}
 	}
-	name = span{i, end}
+	name = span{start: i, end: end, esc: esc}
 	if !o.names.add(data, name) {
 		return span{}, span{}, false, fmt.Errorf("%w: duplicate member name", ErrMalformed)
 	}
@@ -101,7 +116,7 @@ func (o *object) member() (name, value span, ok bool, err error) {
 	if o.i, err = scanValue(data, start, o.depth+1); err != nil {
 		return span{}, span{}, false, err
 	}
-	return name, span{start, o.i}, true, nil
+	return name, span{start: start, end: o.i}, true, nil
 }
 
 // close ends the object at i, the index after its '}'.
@@ -113,14 +128,32 @@ func (o *object) close(i int) error {
 	return nil
 }
 
-// nameSet remembers the member names of one object as positions of their
-// literals, to refuse duplicates after unescaping ("a" and "\u0061" are the
-// same name). Past 16 names it switches to a map, so that an object with
-// thousands of members costs linear, not quadratic, time.
+// nameSet remembers the member names of one object, to refuse duplicates
+// after unescaping ("a" and "\u0061" are the same name). Names are kept as
+// positions plus a short fingerprint, so that comparing the usual short
+// names costs two integer compares. Past 16 names it switches to a map, so
+// that an object with thousands of members costs linear, not quadratic, time.
 type nameSet struct {
-	lits [16]span
+	lits [16]nameRef
 	n    int
 	many map[string]struct{}
+}
+
+type nameRef struct {
+	lit  span
+	head uint64 // the first 8 bytes of an unescaped name, zero-padded
+}
+
+// nameHead packs up to the first 8 bytes of a name's literal content.
+func nameHead(lit []byte) uint64 {
+	var h uint64
+	for i, c := range lit[1 : len(lit)-1] {
+		if i == 8 {
+			break
+		}
+		h |= uint64(c) << (8 * i)
+	}
+	return h
 }
 
 // add records the name literal at sp and reports whether its name is new.
@@ -134,19 +167,27 @@ func (s *nameSet) add(data []byte, sp span) bool {
 		s.many[string(name)] = struct{}{}
 		return true
 	}
-	for _, l := range s.lits[:s.n] {
-		if sameName(data[l.start:l.end], lit) {
+	head := nameHead(lit)
+	for _, r := range s.lits[:s.n] {
+		l := r.lit
+		switch {
+		case l.esc || sp.esc:
+			if sameName(data[l.start:l.end], lit) {
+				return false
+			}
+		case r.head != head || l.end-l.start != len(lit):
+		case len(lit) <= 2+8 || string(data[l.start:l.end]) == string(lit):
 			return false
 		}
 	}
 	if s.n < len(s.lits) {
-		s.lits[s.n] = sp
+		s.lits[s.n] = nameRef{lit: sp, head: head}
 		s.n++
 		return true
 	}
 	s.many = make(map[string]struct{}, 2*len(s.lits))
-	for _, l := range s.lits {
-		name, _ := unescape(data[l.start:l.end])
+	for _, r := range s.lits {
+		name, _ := unescape(data[r.lit.start:r.lit.end])
 		s.many[string(name)] = struct{}{}
 	}
 	name, _ := unescape(lit)
@@ -156,9 +197,6 @@ func (s *nameSet) add(data []byte, sp span) bool {
 
 // sameName compares two scanned name literals after unescaping.
 func sameName(a, b []byte) bool {
-	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
-		return bytes.Equal(a, b)
-	}
 	ua, _ := unescape(a)
 	ub, _ := unescape(b)
 	return bytes.Equal(ua, ub)
@@ -226,7 +264,8 @@ func scanValue(data []byte, i, depth int) (int, error) {
 	}
 	switch c := data[i]; {
 	case c == '"':
-		return scanString(data, i)
+		end, _, err := scanString(data, i)
+		return end, err
 	case c == '{':
 		return scanObject(data, i, depth)
 	case c == '[':
@@ -306,38 +345,55 @@ func scanNumber(data []byte, i int) (int, error) {
 	return i, nil
 }
 
+// stringStop marks the bytes that end a run of plain string content.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // scanString scans the string literal at data[i] (a '"') and returns the
-// index after its closing quote. Control characters and bad escapes are errors.
-func scanString(data []byte, i int) (int, error) {
+// index after its closing quote, and whether it has escapes. Control
+// characters and bad escapes are errors.
+func scanString(data []byte, i int) (end int, escaped bool, err error) {
 	for i++; i < len(data); i++ {
+		for i < len(data) && !stringStop[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
 		switch c := data[i]; {
 		case c == '"':
-			return i + 1, nil
+			return i + 1, escaped, nil
 		case c < 0x20:
-			return 0, errJSON
-		case c == '\\':
-			i++
-			if i >= len(data) {
-				return 0, errJSON
+			return 0, false, errJSON
+		}
+		// a backslash
+		escaped = true
+		i++
+		if i >= len(data) {
+			return 0, false, errJSON
+		}
+		switch data[i] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if i+4 >= len(data) {
+				return 0, false, errJSON
 			}
-			switch data[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(data) {
-					return 0, errJSON
+			for _, h := range data[i+1 : i+5] {
+				if !isHex(h) {
+					return 0, false, errJSON
 				}
-				for _, h := range data[i+1 : i+5] {
-					if !isHex(h) {
-						return 0, errJSON
-					}
-				}
-				i += 4
-			default:
-				return 0, errJSON
 			}
+			i += 4
+		default:
+			return 0, false, errJSON
 		}
 	}
-	return 0, errJSON
+	return 0, false, errJSON
 }
 
 func isHex(c byte) bool {

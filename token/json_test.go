@@ -27,11 +27,11 @@ func readAll(data string) ([]string, error) {
 	}
 	var names []string
 	for {
-		name, _, ok, err := o.next()
+		m, ok, err := o.next()
 		if err != nil || !ok {
 			return names, err
 		}
-		names = append(names, string(name))
+		names = append(names, string(m.name))
 	}
 }
 
@@ -75,5 +75,36 @@ func TestObjectGrammar(t *testing.T) {
 	} {
 		_, err := readAll(bad)
 		assert.ErrorIs(t, err, ErrMalformed, bad)
+	}
+}
+
+// TestClaimStringsOwnTheirBytes: string claims never alias the decode
+// buffer, which the verifier reuses; escaped and plain values both decode.
+func TestClaimStringsOwnTheirBytes(t *testing.T) {
+	data := []byte(`{"sub":"svc\/a\u00e9","jti":"j-1","iss":"` + testIssuer + `","aud":["x","` + testAudience + `"],"scope":"execution connections:read"}`)
+	var c Claims
+	require.NoError(t, parseClaims(data, &c, []string{testIssuer, testAudience}))
+	for i := range data {
+		data[i] = 'X'
+	}
+	assert.Equal(t, "svc/aé", c.Subject)
+	assert.Equal(t, "j-1", c.ID)
+	assert.Equal(t, testIssuer, c.Issuer)
+	assert.Equal(t, []string{"x", testAudience}, c.Audience)
+	assert.Equal(t, "execution connections:read", c.Scope.String())
+}
+
+// TestObjectLongNames: names that share their first 8 bytes (the
+// fingerprint) are told apart by the rest.
+func TestObjectLongNames(t *testing.T) {
+	_, err := readAll(`{"abcdefgh1":1,"abcdefgh2":2,"abcdefgh":3,"abcdefg":4}`)
+	assert.NoError(t, err)
+	for _, dup := range []string{
+		`{"abcdefgh1":1,"abcdefgh1":2}`,
+		`{"abcdefghij":1,"x":0,"abcdefghij":2}`,
+		`{"abcdefghij":1,"abcdefgh\u0069j":2}`,
+	} {
+		_, err := readAll(dup)
+		assert.ErrorIs(t, err, ErrMalformed, dup)
 	}
 }

@@ -129,9 +129,10 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 func (v *Verifier) Issuer() string { return v.issuer }
 
 // Verify checks raw and returns its claims. Checks run in this order, so a
-// token without a valid signature learns nothing about its claims: size and
-// framing; header; algorithm allow-list; key lookup (kid, alg binding);
-// signature; then claims (iss, aud, exp, nbf, iat, lifetime, sub, scope).
+// token without a valid signature learns nothing about its claims: size;
+// framing and strict base64url of all three segments; header; algorithm
+// allow-list; key lookup (kid, alg binding); signature; then claims (iss,
+// aud, exp, nbf, iat, lifetime, sub, scope).
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
@@ -192,8 +193,8 @@ func (v *Verifier) generation() uint64 {
 }
 
 // verifySignature runs every check up to and including the signature and
-// appends the decoded payload to buf. Nothing in the payload has been looked
-// at yet.
+// appends the decoded payload to buf. All three segments are decoded first
+// (strict base64url), but nothing in the payload has been looked at yet.
 func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
 	if len(raw) > v.maxSize {
 		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
@@ -203,7 +204,15 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 		return nil, "", err
 	}
 	var hbuf [256]byte
+	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
 	hdr, err := decodeSegment(hbuf[:0], f.header)
+	if err != nil {
+		return nil, "", err
+	}
+	if payload, err = decodeSegment(buf, f.payload); err != nil {
+		return nil, "", err
+	}
+	sig, err := decodeSegment(sbuf[:0], f.signature)
 	if err != nil {
 		return nil, "", err
 	}
@@ -221,18 +230,10 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if key.Algorithm() != h.alg {
 		return nil, "", fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
 	}
-	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
-	sig, err := decodeSegment(sbuf[:0], f.signature)
-	if err != nil {
-		return nil, "", err
-	}
 	if err := key.Verify(f.signingInput, sig); err != nil {
 		return nil, "", ErrSignature
 	}
 	v.kids.remember(h.kid)
-	if payload, err = decodeSegment(buf, f.payload); err != nil {
-		return nil, "", err
-	}
 	return payload, h.kid, nil
 }
 
