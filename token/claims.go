@@ -75,7 +75,7 @@ func (c *Claims) TaskID() (uuid.UUID, error) {
 // parseTaskID accepts only the canonical 36-character form, so that a subject
 // compares equal to the path value it names.
 func parseTaskID(s string) (uuid.UUID, error) {
-	if len(s) != 36 {
+	if !isTaskID(s) {
 		return uuid.UUID{}, ErrSubject
 	}
 	id, err := uuid.Parse(s)
@@ -83,6 +83,27 @@ func parseTaskID(s string) (uuid.UUID, error) {
 		return uuid.UUID{}, ErrSubject
 	}
 	return id, nil
+}
+
+// isTaskID reports whether s is a UUID in canonical form: 8-4-4-4-12 hex
+// digits, either case. It is what parseTaskID accepts, without the parse.
+func isTaskID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !isHex(c) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // KeyID returns the kid of the key that verified these claims ("" for claims

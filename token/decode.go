@@ -325,14 +325,20 @@ func timeValue(v []byte) (time.Time, error) {
 	if len(digits) == 0 || (digits[0] == '0' && len(digits) > 1) {
 		return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
 	}
+	var n int64 // exact for up to 18 digits; longer ones go to strconv
 	for _, d := range digits {
 		if d < '0' || d > '9' {
 			return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
 		}
+		n = n*10 + int64(d-'0')
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: time claim out of range", ErrMalformed)
+	if len(digits) > 18 {
+		var err error
+		if n, err = strconv.ParseInt(string(v), 10, 64); err != nil {
+			return time.Time{}, fmt.Errorf("%w: time claim out of range", ErrMalformed)
+		}
+	} else if len(digits) < len(v) {
+		n = -n
 	}
 	return time.Unix(n, 0).UTC(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -106,5 +107,41 @@ func TestObjectLongNames(t *testing.T) {
 	} {
 		_, err := readAll(dup)
 		assert.ErrorIs(t, err, ErrMalformed, dup)
+	}
+}
+
+func TestTimeValue(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "-0": 0, "-1": -1, "1795435200": 1795435200,
+		"999999999999999999":   999999999999999999,
+		"-999999999999999999":  -999999999999999999,
+		"9223372036854775807":  9223372036854775807,
+		"-9223372036854775808": -9223372036854775808,
+	} {
+		got, err := timeValue([]byte(in))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got.Unix(), in)
+	}
+	for _, in := range []string{"", "-", "01", "-01", "1.0", "1e3", "+1", `"1"`, "null", "9223372036854775808", "-9223372036854775809", "12a"} {
+		_, err := timeValue([]byte(in))
+		assert.ErrorIs(t, err, ErrMalformed, in)
+	}
+}
+
+// TestIsTaskID: the shortcut accepts exactly the 36-character strings that
+// uuid.Parse accepts, checked on mutations of a valid id.
+func TestIsTaskID(t *testing.T) {
+	reference := func(s string) bool { _, err := uuid.Parse(s); return len(s) == 36 && err == nil }
+	base := testTask
+	cases := []string{base, strings.ToUpper(base), "", base[:35], base + "0", "{" + base[1:35] + "}"}
+	for i := range base {
+		for _, c := range []byte{'-', '0', 'f', 'F', 'g', ' ', '{', 0, 0xff} {
+			b := []byte(base)
+			b[i] = c
+			cases = append(cases, string(b))
+		}
+	}
+	for _, s := range cases {
+		assert.Equal(t, reference(s), isTaskID(s), "%q", s)
 	}
 }

@@ -287,8 +287,8 @@ func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
 		return ErrSubject
 	}
 	if class != scope.Processor {
-		if _, err := parseTaskID(c.Subject); err != nil {
-			return err
+		if !isTaskID(c.Subject) {
+			return ErrSubject
 		}
 	}
 	return nil
