@@ -96,9 +96,7 @@ var headerNames = [...]string{"alg", "kid", "typ", "crit", "zip", "cty", "b64", 
 
 // parseHeader reads alg, kid and typ and refuses what this library does not
 // process. jku, x5u, jwk and x5c are never read.
-//
-// A kid is taken from kids when remembered there (kids may be nil).
-func parseHeader(data []byte, kids *kidTable) (header, error) {
+func parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg bool
 	o, err := readObject(data)
@@ -114,11 +112,8 @@ func parseHeader(data []byte, kids *kidTable) (header, error) {
 			h.alg, err = algValue(value)
 			hasAlg = true
 		case "kid":
-			var kid []byte
-			if kid, err = bytesValue(value); err == nil {
-				if h.kid = kids.get(kid); !jwks.ValidKID(h.kid) {
-					err = fmt.Errorf("%w: kid", ErrMalformed)
-				}
+			if h.kid, err = stringValue(value); err == nil && !jwks.ValidKID(h.kid) {
+				err = fmt.Errorf("%w: kid", ErrMalformed)
 			}
 		case "typ":
 			var typ []byte

@@ -1,54 +1,61 @@
 package token
 
-import "sync/atomic"
+import (
+	"strings"
+	"sync/atomic"
+)
 
-// maxInterned bounds the kids a Verifier remembers: a key set rarely holds
-// more than a few keys at a time.
-const maxInterned = 16
+// maxRemembered bounds the headers a Verifier remembers: an issuer signs
+// with one key at a time, two during a rotation.
+const maxRemembered = 16
 
-// kidTable remembers the kids of tokens that verified, so that the kid in
-// each header becomes a string without a new allocation. Only a kid whose
-// token passed the signature check is added, so forged tokens cannot fill
-// it; once full it stays as it is and other kids are copied as before.
-// Reads are lock-free.
-type kidTable struct {
-	kids atomic.Pointer[[]string]
+// headerTable remembers the encoded headers of tokens that verified, with
+// what they say: tokens from one issuer share a header, so the next one
+// skips decoding and parsing it, and its kid is not copied again. Only a
+// header whose token passed the signature check is added, so forged tokens
+// cannot fill it; once full it stays as it is and other headers are decoded
+// as before. Reads are lock-free.
+type headerTable struct {
+	entries atomic.Pointer[[]rememberedHeader]
 }
 
-// get returns b as a string, reusing a remembered kid equal to it. A nil
-// table remembers nothing.
-func (t *kidTable) get(b []byte) string {
-	if t == nil {
-		return string(b)
-	}
-	if p := t.kids.Load(); p != nil {
-		for _, k := range *p {
-			if k == string(b) {
-				return k
+type rememberedHeader struct {
+	encoded string // the base64url header segment
+	h       header
+}
+
+// get returns the header an encoded segment was remembered with.
+func (t *headerTable) get(encoded string) (header, bool) {
+	if p := t.entries.Load(); p != nil {
+		for _, e := range *p {
+			if e.encoded == encoded {
+				return e.h, true
 			}
 		}
 	}
-	return string(b)
+	return header{}, false
 }
 
-// remember adds kid, if new and if there is room.
-func (t *kidTable) remember(kid string) {
+// remember adds a verified token's header, if new and if there is room.
+func (t *headerTable) remember(encoded string, h header) {
 	for {
-		old := t.kids.Load()
-		var kids []string
+		old := t.entries.Load()
+		var entries []rememberedHeader
 		if old != nil {
-			kids = *old
+			entries = *old
 		}
-		for _, k := range kids {
-			if k == kid {
+		for _, e := range entries {
+			if e.encoded == encoded {
 				return
 			}
 		}
-		if len(kids) >= maxInterned {
+		if len(entries) >= maxRemembered {
 			return
 		}
-		next := append(kids[:len(kids):len(kids)], kid)
-		if t.kids.CompareAndSwap(old, &next) {
+		// Copy the segment: it is part of a request header the table must
+		// not keep alive.
+		next := append(entries[:len(entries):len(entries)], rememberedHeader{strings.Clone(encoded), h})
+		if t.entries.CompareAndSwap(old, &next) {
 			return
 		}
 	}

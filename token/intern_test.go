@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,15 +13,19 @@ import (
 )
 
 func remembered(v *Verifier) []string {
-	if p := v.kids.kids.Load(); p != nil {
-		return *p
+	var out []string
+	if p := v.headers.entries.Load(); p != nil {
+		for _, e := range *p {
+			out = append(out, e.h.kid)
+		}
 	}
-	return nil
+	return out
 }
 
-// TestKidTableOnlyVerified: a kid is remembered only once its token's
-// signature verified, so forged tokens with made-up kids leave no trace.
-func TestKidTableOnlyVerified(t *testing.T) {
+// TestHeaderTableOnlyVerified: a header is remembered only once its token's
+// signature verified, so forged tokens with made-up headers leave no trace,
+// and a remembered header is never trusted for more than its alg and kid.
+func TestHeaderTableOnlyVerified(t *testing.T) {
 	f := newFixture(t, jwks.ES256, nil)
 	good := f.signed(t, validHeaderES256, validClaims(t, nil))
 	dot := strings.LastIndexByte(good, '.')
@@ -30,8 +35,7 @@ func TestKidTableOnlyVerified(t *testing.T) {
 		_, err := f.verify(t, b64(hdr)+"."+b64(validClaims(t, nil))+good[dot:])
 		require.ErrorIs(t, err, ErrUnknownKey)
 	}
-	wrongSig := good[:len(good)-4] + "AAAA"
-	_, err := f.verify(t, wrongSig)
+	_, err := f.verify(t, good[:len(good)-4]+"AAAA")
 	require.ErrorIs(t, err, ErrSignature)
 	assert.Empty(t, remembered(f.v))
 
@@ -39,17 +43,23 @@ func TestKidTableOnlyVerified(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"k1"}, remembered(f.v))
 	assert.Equal(t, "k1", c.KeyID())
-	_, err = f.verify(t, good)
+	c, err = f.verify(t, good)
 	require.NoError(t, err)
+	assert.Equal(t, "k1", c.KeyID())
 	assert.Equal(t, []string{"k1"}, remembered(f.v), "remembered once")
+
+	// The same header on a forged payload still needs a valid signature.
+	h, _, _ := strings.Cut(good, ".")
+	_, err = f.verify(t, h+"."+b64(validClaims(t, map[string]any{"sub": "x"}))+good[dot:])
+	assert.ErrorIs(t, err, ErrSignature)
 }
 
-// TestKidTableBounded: past maxInterned kids the table stops growing, and
-// kids outside it still verify.
-func TestKidTableBounded(t *testing.T) {
+// TestHeaderTableBounded: past maxRemembered headers the table stops
+// growing, and tokens with other headers still verify.
+func TestHeaderTableBounded(t *testing.T) {
 	var keys []jwks.Key
 	var signers []*jwks.SigningKey
-	for i := range maxInterned + 4 {
+	for i := range maxRemembered + 4 {
 		k := newKey(t, jwks.HS256, fmt.Sprintf("h%d", i))
 		keys, signers = append(keys, k.Public()), append(signers, k)
 	}
@@ -60,13 +70,41 @@ func TestKidTableBounded(t *testing.T) {
 		Algorithms: []string{jwks.HS256}, Now: clock,
 	})
 	require.NoError(t, err)
-	for _, k := range signers {
-		f := fixture{key: k, v: v}
-		hdr := fmt.Sprintf(`{"alg":"HS256","kid":%q}`, k.ID())
-		c, err := f.verify(t, f.signed(t, hdr, validClaims(t, nil)))
-		require.NoError(t, err)
-		assert.Equal(t, k.ID(), c.KeyID())
+	for range 2 {
+		for _, k := range signers {
+			f := fixture{key: k, v: v}
+			hdr := fmt.Sprintf(`{"alg":"HS256","kid":%q}`, k.ID())
+			c, err := f.verify(t, f.signed(t, hdr, validClaims(t, nil)))
+			require.NoError(t, err)
+			assert.Equal(t, k.ID(), c.KeyID())
+		}
 	}
-	assert.Len(t, remembered(v), maxInterned)
+	assert.Len(t, remembered(v), maxRemembered)
 	assert.Equal(t, "h0", remembered(v)[0])
+}
+
+// TestHeaderTableKeyRemoved: a remembered header does not keep its key: once
+// the key set drops the kid, the token is refused.
+func TestHeaderTableKeyRemoved(t *testing.T) {
+	k := newKey(t, jwks.ES256, "k1")
+	var current jwks.Lookup
+	st, err := jwks.NewStatic(k.Public())
+	require.NoError(t, err)
+	current = st
+	v, err := NewVerifier(VerifierConfig{
+		Keys: jwks.LookupFunc(func(ctx context.Context, kid, alg string) (jwks.Key, error) {
+			return current.LookupKey(ctx, kid, alg)
+		}),
+		Issuer: testIssuer, Audience: []string{testAudience}, Now: clock,
+	})
+	require.NoError(t, err)
+	f := fixture{key: k, v: v}
+	raw := f.signed(t, validHeaderES256, validClaims(t, nil))
+	_, err = f.verify(t, raw)
+	require.NoError(t, err)
+	other, err := jwks.NewStatic(newKey(t, jwks.ES256, "k2").Public())
+	require.NoError(t, err)
+	current = other
+	_, err = f.verify(t, raw)
+	assert.ErrorIs(t, err, ErrUnknownKey)
 }

@@ -71,7 +71,7 @@ type Verifier struct {
 	now          func() time.Time
 	cache        *verifiedCache // nil when CacheSize is zero
 	known        []string       // issuer and audiences, reused by the decoder
-	kids         kidTable       // kids of verified tokens, reused by the decoder
+	headers      headerTable    // headers of verified tokens, decoded once
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
@@ -194,7 +194,8 @@ func (v *Verifier) generation() uint64 {
 
 // verifySignature runs every check up to and including the signature and
 // appends the decoded payload to buf. All three segments are decoded first
-// (strict base64url), but nothing in the payload has been looked at yet.
+// (strict base64url), but nothing in the payload has been looked at yet. A
+// header seen before on a verified token is not decoded again.
 func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
 	if len(raw) > v.maxSize {
 		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
@@ -203,20 +204,17 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if err != nil {
 		return nil, "", err
 	}
-	var hbuf [256]byte
-	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
-	hdr, err := decodeSegment(hbuf[:0], f.header)
-	if err != nil {
-		return nil, "", err
+	h, known := v.headers.get(f.header)
+	if !known {
+		if h, err = decodeHeader(f.header); err != nil {
+			return nil, "", err
+		}
 	}
 	if payload, err = decodeSegment(buf, f.payload); err != nil {
 		return nil, "", err
 	}
+	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
 	sig, err := decodeSegment(sbuf[:0], f.signature)
-	if err != nil {
-		return nil, "", err
-	}
-	h, err := parseHeader(hdr, &v.kids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -233,8 +231,20 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if err := key.Verify(f.signingInput, sig); err != nil {
 		return nil, "", ErrSignature
 	}
-	v.kids.remember(h.kid)
+	if !known {
+		v.headers.remember(f.header, h)
+	}
 	return payload, h.kid, nil
+}
+
+// decodeHeader decodes and parses an encoded JOSE header.
+func decodeHeader(encoded string) (header, error) {
+	var buf [256]byte
+	data, err := decodeSegment(buf[:0], encoded)
+	if err != nil {
+		return header{}, err
+	}
+	return parseHeader(data)
 }
 
 func lookupError(err error) error {
