@@ -63,5 +63,5 @@ func auth0Middleware(f *fixture) (contender, error) {
 		return contender{}, err
 	}
 	h := jwtmiddleware.New(v.ValidateToken).CheckJWT(admitted)
-	return contender{name: "auth0", request: true, prepare: viaHTTP(h)}, nil
+	return contender{name: "auth0", request: true, prepare: viaHTTP(h, false)}, nil
 }

@@ -19,8 +19,8 @@ type contender struct {
 // contenders returns every contender for f, the floor first.
 func contenders(f *fixture) ([]contender, error) {
 	builders := []func(*fixture) (contender, error){
-		floor, golangJWT, keyfuncJWKS, auth0, jwxParse, execauth, execauthCached,
-		auth0Middleware, jwxMiddleware, execauthMiddleware,
+		floor, floorReuse, golangJWT, keyfuncJWKS, auth0, jwxParse, execauth, execauthCached,
+		auth0Middleware, jwxMiddleware, execauthMiddleware, execauthMiddlewareCached,
 	}
 	out := make([]contender, 0, len(builders))
 	for _, build := range builders {

@@ -76,5 +76,16 @@ func execauthMiddleware(f *fixture) (contender, error) {
 		return contender{}, err
 	}
 	h := middleware.Authenticate(middleware.Config{Verifier: v})(admitted)
-	return contender{name: "execauth", request: true, prepare: viaHTTP(h)}, nil
+	return contender{name: "execauth", request: true, prepare: viaHTTP(h, false)}, nil
+}
+
+// execauthMiddlewareCached is the same request with the verified-token cache,
+// timed on hits: one untimed request fills the cache first.
+func execauthMiddlewareCached(f *fixture) (contender, error) {
+	v, err := execauthVerifier(f, cacheSize)
+	if err != nil {
+		return contender{}, err
+	}
+	h := middleware.Authenticate(middleware.Config{Verifier: v})(admitted)
+	return contender{name: "execauth+cache", request: true, prepare: viaHTTP(h, true)}, nil
 }

@@ -33,6 +33,70 @@ func floor(f *fixture) (contender, error) {
 	return contender{name: "floor", prepare: prepare}, nil
 }
 
+// floorReuse is the floor for a verifier that keeps state between tokens,
+// as execauth does: one keyed HMAC state reset per check instead of
+// hmac.New, and an ECDSA r‖s passed to ecdsa.VerifyASN1 as DER built in a
+// reused buffer instead of through big.Int. RSA and Ed25519 are as in the
+// floor, which reuses nothing there.
+func floorReuse(f *fixture) (contender, error) {
+	prepare := func(raw string) func() error {
+		dot := strings.LastIndexByte(raw, '.')
+		if dot < 0 {
+			return func() error { return errSignature }
+		}
+		input := []byte(raw[:dot])
+		sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+		if err != nil {
+			return func() error { return err }
+		}
+		switch k := f.key().(type) {
+		case []byte:
+			m := hmac.New(sha256.New, k)
+			sum := make([]byte, 0, sha256.Size)
+			return func() error {
+				m.Reset()
+				m.Write(input)
+				if !hmac.Equal(m.Sum(sum[:0]), sig) {
+					return errSignature
+				}
+				return nil
+			}
+		case *ecdsa.PublicKey:
+			der := make([]byte, 0, 72)
+			return func() error {
+				if len(sig) != 64 {
+					return errSignature
+				}
+				h := sha256.Sum256(input)
+				if !ecdsa.VerifyASN1(k, h[:], appendDER(der[:0], sig[:32], sig[32:])) {
+					return errSignature
+				}
+				return nil
+			}
+		}
+		return verifySignature(f.key(), input, sig)
+	}
+	return contender{name: "floor-reuse", prepare: prepare}, nil
+}
+
+// appendDER appends the DER SEQUENCE of the unsigned big-endian INTEGERs r
+// and s (short-form lengths suffice for P-256).
+func appendDER(dst, r, s []byte) []byte {
+	integer := func(dst, b []byte) []byte {
+		for len(b) > 1 && b[0] == 0 {
+			b = b[1:]
+		}
+		if b[0]&0x80 != 0 {
+			return append(append(dst, 0x02, byte(len(b)+1), 0), b...)
+		}
+		return append(append(dst, 0x02, byte(len(b))), b...)
+	}
+	dst = append(dst, 0x30, 0)
+	dst = integer(integer(dst, r), s)
+	dst[1] = byte(len(dst) - 2)
+	return dst
+}
+
 // verifySignature returns the timed part of the floor for one key type;
 // every algorithm benchmarked hashes with SHA-256.
 func verifySignature(key any, input, sig []byte) func() error {

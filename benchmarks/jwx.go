@@ -62,7 +62,7 @@ func jwxMiddleware(f *fixture) (contender, error) {
 		return contender{}, err
 	}
 	h := jwxAuthenticate(opts)(admitted)
-	return contender{name: "jwx", request: true, prepare: viaHTTP(h)}, nil
+	return contender{name: "jwx", request: true, prepare: viaHTTP(h, false)}, nil
 }
 
 type jwxTokenKey struct{}

@@ -14,7 +14,8 @@ import (
 
 // BenchmarkAuthenticate measures a full admitted request: header parsing,
 // verification with a static key, the class check, claims into the context
-// and the next handler, through a ResponseRecorder. "cached" presents the
+// and the next handler, through a reused ResponseWriter (a fresh recorder
+// would add four allocations of its own). "cached" presents the
 // same token again to a Verifier with a verified-token cache.
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, tc := range []struct {
@@ -42,14 +43,35 @@ func BenchmarkAuthenticate(b *testing.B) {
 			h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))
 			r := httptest.NewRequest(http.MethodGet, "/x", nil)
 			r.Header.Set("Authorization", bearer(f.execution(b, taskA)))
+			w := &statusWriter{header: make(http.Header)}
 			b.ReportAllocs()
 			for b.Loop() {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, r)
-				if rec.Code != http.StatusNoContent {
-					b.Fatalf("status %d", rec.Code)
+				clear(w.header)
+				w.code = 0
+				h.ServeHTTP(w, r)
+				if w.code != http.StatusNoContent {
+					b.Fatalf("status %d", w.code)
 				}
 			}
 		})
 	}
+}
+
+// statusWriter records the status and discards the body.
+type statusWriter struct {
+	header http.Header
+	code   int
+}
+
+func (w *statusWriter) Header() http.Header { return w.header }
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
