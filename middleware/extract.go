@@ -16,6 +16,18 @@ import (
 // fields, an empty value, a Bearer header without a token, tabs, extra parts
 // or characters outside b64token. Error messages never contain the header.
 func FromHeader(r *http.Request) (string, error) {
+	tok, err := bearerField(r)
+	if err == nil && !isB64Token(tok) {
+		return "", errNotB64Token
+	}
+	return tok, err
+}
+
+var errNotB64Token = fmt.Errorf("%w: token is not one b64token", ErrInvalidRequest)
+
+// bearerField is FromHeader without the b64token check of the token's
+// characters (Authenticate defers that check; see guard.authenticate).
+func bearerField(r *http.Request) (string, error) {
 	fields := r.Header["Authorization"]
 	switch len(fields) {
 	case 0:
@@ -46,11 +58,10 @@ func parseBearer(v string) (string, error) {
 	if n == 0 {
 		return "", fmt.Errorf("%w: no space after Bearer", ErrInvalidRequest)
 	}
-	tok := rest[n:]
-	if !isB64Token(tok) {
-		return "", fmt.Errorf("%w: token is not one b64token", ErrInvalidRequest)
+	if n == len(rest) {
+		return "", fmt.Errorf("%w: Bearer without a token", ErrInvalidRequest)
 	}
-	return tok, nil
+	return rest[n:], nil
 }
 
 // notB64char is 1 for every byte that is not a b64token character before

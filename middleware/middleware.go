@@ -96,6 +96,9 @@ type guard struct {
 	logger     *slog.Logger
 	extract    func(*http.Request) (string, error)
 	retryAfter time.Duration
+	// deferSyntax: extract is bearerField, whose b64token check of the
+	// token runs only if verification fails (see authenticate).
+	deferSyntax bool
 }
 
 type guardKey struct{}
@@ -129,7 +132,7 @@ func newGuard(cfg Config) *guard {
 		panic("middleware: Config.Realm has characters outside printable ASCII or '\"' or '\\'")
 	}
 	if g.extract == nil {
-		g.extract = FromHeader
+		g.extract, g.deferSyntax = bearerField, true
 	}
 	if g.retryAfter == 0 {
 		g.retryAfter = DefaultRetryAfter
@@ -171,6 +174,15 @@ func (g *guard) authenticate(r *http.Request) (c *token.Claims, rej *Error) {
 	}
 	stage = "verify"
 	c, err = g.verifier.Verify(r.Context(), raw)
+	// A token that verified has only base64url characters and dots, so it
+	// is a b64token: the check FromHeader makes is needed only to answer a
+	// token with other characters 400 rather than 401. Such a token never
+	// gets past the verifier's framing checks (no key lookup), so running
+	// the check afterwards changes no outcome and saves a pass over every
+	// admitted token.
+	if err != nil && g.deferSyntax && !isB64Token(raw) {
+		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, errNotB64Token)
+	}
 	switch {
 	case errors.Is(err, token.ErrKeysUnavailable):
 		return nil, g.newError(http.StatusServiceUnavailable, "", err)

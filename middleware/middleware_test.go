@@ -112,6 +112,8 @@ func TestAuthenticateGolden(t *testing.T) {
 		{name: "CRLF in token", authorization: []string{"Bearer " + parts[0] + "\r\n." + parts[1]}, want: badReq},
 		{name: "padding only", authorization: []string{"Bearer =="}, want: badReq},
 		{name: "padding in middle", authorization: []string{"Bearer ab=cd"}, want: badReq},
+		{name: "'!' in a signed token", authorization: []string{bearer(exe[:20] + "!" + exe[21:])}, want: badReq},
+		{name: "'~' in a signed token (a b64token, not base64url)", authorization: []string{bearer(exe[:20] + "~" + exe[21:])}, want: badTok},
 		{name: "query token ignored", mutate: func(r *http.Request) { r.URL.RawQuery = "access_token=" + exe }, want: noCreds},
 		{name: "cookie token ignored", mutate: func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "access_token", Value: exe}) }, want: noCreds},
 		{name: "form token ignored", mutate: func(r *http.Request) {

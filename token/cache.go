@@ -50,9 +50,19 @@ func newVerifiedCache(size int) *verifiedCache {
 
 func (c *verifiedCache) shard(h uint64) *cacheShard { return &c.shards[h%cacheShards] }
 
+// hashTail is how much of a token's end is hashed: its signature, or the
+// last 64 bytes of it. Tokens that verified differ there (a signature covers
+// everything before it), and a hit compares the whole token anyway, so
+// hashing the rest would only cost time.
+const hashTail = 64
+
+func (c *verifiedCache) hash(raw string) uint64 {
+	return maphash.String(c.seed, raw[max(0, len(raw)-hashTail):])
+}
+
 // get returns the cached claims of raw if it was verified under generation.
 func (c *verifiedCache) get(raw string, generation uint64) (*Claims, bool) {
-	h := maphash.String(c.seed, raw)
+	h := c.hash(raw)
 	s := c.shard(h)
 	s.mu.RLock()
 	e := s.entries[h]
@@ -66,7 +76,7 @@ func (c *verifiedCache) get(raw string, generation uint64) (*Claims, bool) {
 // put remembers verified claims. A full shard drops an arbitrary entry: the
 // cache is a bounded accelerator, not a store.
 func (c *verifiedCache) put(raw string, claims *Claims, generation uint64) {
-	h := maphash.String(c.seed, raw)
+	h := c.hash(raw)
 	s := c.shard(h)
 	e := &cacheEntry{raw: raw, claims: claims.Clone(), generation: generation}
 	s.mu.Lock()
@@ -82,7 +92,7 @@ func (c *verifiedCache) put(raw string, claims *Claims, generation uint64) {
 
 // drop forgets raw (an entry found expired or of an old generation).
 func (c *verifiedCache) drop(raw string) {
-	h := maphash.String(c.seed, raw)
+	h := c.hash(raw)
 	s := c.shard(h)
 	s.mu.Lock()
 	if e := s.entries[h]; e != nil && e.raw == raw {

@@ -168,12 +168,16 @@ func (v *Verifier) verifyCached(ctx context.Context, raw string) (*Claims, error
 	}
 	gen := v.generation()
 	if cached, ok := v.cache.get(raw, gen); ok {
-		c := cached.Clone()
-		if err := v.checkClaims(c, v.now()); err != nil {
+		// The claims passed checkClaims when cached and cannot have changed;
+		// what depends on the clock, and the class, is checked again.
+		if err := v.checkTimes(cached, v.now()); err != nil {
 			v.cache.drop(raw)
 			return nil, err
 		}
-		return c, nil
+		if _, err := cached.Scope.Class(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrScope, err)
+		}
+		return cached.Clone(), nil
 	}
 	c, err := v.verify(ctx, raw)
 	if err != nil {
@@ -259,8 +263,8 @@ func lookupError(err error) error {
 	return fmt.Errorf("%w: %w", ErrUnknownKey, err)
 }
 
-// checkClaims applies the claim rules to a token whose signature verified.
-func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
+// checkTimes applies the rules on exp, iat and nbf at now.
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	if c.ExpiresAt.IsZero() {
 		return fmt.Errorf("%w: exp", ErrClaims)
 	}
@@ -275,6 +279,14 @@ func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(v.leeway)) {
 		return fmt.Errorf("%w: nbf", ErrNotYetValid)
+	}
+	return nil
+}
+
+// checkClaims applies the claim rules to a token whose signature verified.
+func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
+	if err := v.checkTimes(c, now); err != nil {
+		return err
 	}
 	if c.Issuer != v.issuer {
 		return ErrIssuer
