@@ -5,6 +5,8 @@
 // Every [Key] is bound to exactly one algorithm and has passed the strength
 // checks of [NewKey] (RSA of 2048 bits or more, HMAC secrets as long as their
 // hash, EC curves that match the alg). HMAC secrets are never published.
+// [Key.Verify] checks a signature with the key's algorithm, never one the
+// token names.
 //
 // # Example
 //

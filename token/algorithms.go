@@ -16,15 +16,18 @@ func DefaultAlgorithms() []string {
 	return []string{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.RS256, jwks.RS384, jwks.RS512}
 }
 
-// pss returns an RSA-PSS method that signs and verifies with the salt length
-// equal to the hash size only (golang-jwt verifies any salt length by default).
+// pss returns an RSA-PSS method that signs with the salt length equal to the
+// hash size, as RFC 7518 §3.5 requires (verification is jwks.Key.Verify's,
+// which accepts only that length).
 func pss(m *jwt.SigningMethodRSAPSS) jwt.SigningMethod {
 	strict := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
 	return &jwt.SigningMethodRSAPSS{SigningMethodRSA: m.SigningMethodRSA, Options: strict, VerifyOptions: strict}
 }
 
-// methods maps every supported alg to the golang-jwt method that signs and
-// verifies it. "none" is absent by construction.
+// methods maps every supported alg to the golang-jwt method that signs it;
+// its keys are also the algorithms a Verifier can be configured with.
+// Signatures are checked by jwks.Key.Verify. "none" is absent by
+// construction.
 var methods = map[string]jwt.SigningMethod{
 	jwks.EdDSA: jwt.SigningMethodEdDSA,
 	jwks.ES256: jwt.SigningMethodES256,
