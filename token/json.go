@@ -3,23 +3,24 @@ package token
 import (
 	"bytes"
 	"fmt"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // A small strict JSON scanner for headers and claims sets. Unlike
 // encoding/json it rejects duplicate member names at any depth, invalid UTF-8
-// and lone surrogates, bounds nesting, and hands back raw values without
-// reflection, so each token is decoded once.
+// and lone surrogates (in names and in the string values it decodes), bounds
+// nesting, and hands back raw values without reflection, so each token is
+// decoded once.
 
 // maxDepth bounds the nesting of JSON values in a header or claims set.
 const maxDepth = 16
 
 var errJSON = fmt.Errorf("%w: invalid JSON", ErrMalformed)
 
-// object reads the members of a JSON object one at a time. It hands out
-// subslices of data and keeps no pointer into it, so a caller's stack buffer
-// stays on the stack (a callback would make every buffer escape).
+// object reads the members of a JSON object one at a time, as subslices of
+// data. Being an iterator (a callback would make every buffer it sees escape)
+// whose recursion passes positions, not slices, it lets a caller decode into
+// a stack buffer that stays on the stack.
 type object struct {
 	data  []byte
 	i     int
@@ -303,171 +304,4 @@ func scanValue(data []byte, i, depth int) (int, error) {
 		return i + 4, nil
 	}
 	return 0, errJSON
-}
-
-// scanNumber scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func scanNumber(data []byte, i int) (int, error) {
-	digits := func(i int) int {
-		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
-			i++
-		}
-		return i
-	}
-	if data[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(data) && data[i] == '0':
-		i++
-	case i < len(data) && data[i] >= '1' && data[i] <= '9':
-		i = digits(i)
-	default:
-		return 0, errJSON
-	}
-	if i < len(data) && data[i] == '.' {
-		j := digits(i + 1)
-		if j == i+1 {
-			return 0, errJSON
-		}
-		i = j
-	}
-	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
-		i++
-		if i < len(data) && (data[i] == '+' || data[i] == '-') {
-			i++
-		}
-		j := digits(i)
-		if j == i {
-			return 0, errJSON
-		}
-		i = j
-	}
-	return i, nil
-}
-
-// stringStop marks the bytes that end a run of plain string content.
-var stringStop = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-// scanString scans the string literal at data[i] (a '"') and returns the
-// index after its closing quote, and whether it has escapes. Control
-// characters and bad escapes are errors.
-func scanString(data []byte, i int) (end int, escaped bool, err error) {
-	for i++; i < len(data); i++ {
-		for i < len(data) && !stringStop[data[i]] {
-			i++
-		}
-		if i >= len(data) {
-			break
-		}
-		switch c := data[i]; {
-		case c == '"':
-			return i + 1, escaped, nil
-		case c < 0x20:
-			return 0, false, errJSON
-		}
-		// a backslash
-		escaped = true
-		i++
-		if i >= len(data) {
-			return 0, false, errJSON
-		}
-		switch data[i] {
-		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		case 'u':
-			if i+4 >= len(data) {
-				return 0, false, errJSON
-			}
-			for _, h := range data[i+1 : i+5] {
-				if !isHex(h) {
-					return 0, false, errJSON
-				}
-			}
-			i += 4
-		default:
-			return 0, false, errJSON
-		}
-	}
-	return 0, false, errJSON
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// unescape returns the content of a scanned string literal: a subslice when it
-// has no escapes, else a new buffer. A lone or reversed UTF-16 surrogate is
-// an error (encoding/json would silently replace it).
-func unescape(lit []byte) ([]byte, error) {
-	body := lit[1 : len(lit)-1]
-	if bytes.IndexByte(body, '\\') < 0 {
-		return body, nil
-	}
-	out := make([]byte, 0, len(body))
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		i++
-		switch body[i] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r := hex4(body[i+1 : i+5])
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if r >= 0xdc00 || i+2 >= len(body) || body[i+1] != '\\' || body[i+2] != 'u' {
-					return nil, fmt.Errorf("%w: lone surrogate", ErrMalformed)
-				}
-				r2 := hex4(body[i+3 : i+7])
-				r = utf16.DecodeRune(r, r2)
-				if r == utf8.RuneError {
-					return nil, fmt.Errorf("%w: lone surrogate", ErrMalformed)
-				}
-				i += 6
-			}
-			out = utf8.AppendRune(out, r)
-		default: // '"', '\\', '/'
-			out = append(out, body[i])
-		}
-	}
-	return out, nil
-}
-
-func hex4(h []byte) rune {
-	var r rune
-	for _, c := range h {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		default:
-			r |= rune(c - 'A' + 10)
-		}
-	}
-	return r
 }
