@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/execauth/execauth/internal/ctxkey"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -79,8 +80,7 @@ func Authenticate(cfg Config) func(http.Handler) http.Handler {
 				g.reject(w, r, rej)
 				return
 			}
-			ctx := context.WithValue(token.NewContext(r.Context(), c), guardKey{}, g)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), claims: c, guard: g}))
 		})
 	}
 }
@@ -102,6 +102,25 @@ type guard struct {
 }
 
 type guardKey struct{}
+
+// authContext carries an admitted request's claims (for token.FromContext)
+// and its guard (for the route requirements) in one allocation, where two
+// context.WithValue calls would make two.
+type authContext struct {
+	context.Context
+	claims *token.Claims
+	guard  *guard
+}
+
+func (c *authContext) Value(key any) any {
+	switch key.(type) {
+	case ctxkey.Claims:
+		return c.claims
+	case guardKey:
+		return c.guard
+	}
+	return c.Context.Value(key)
+}
 
 // standalone renders for a route requirement that runs without Authenticate.
 var standalone = &guard{realm: DefaultRealm, retryAfter: DefaultRetryAfter}

@@ -1,0 +1,64 @@
+package middleware_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+type hostKey struct{}
+
+// TestAuthenticateContext: the context the next handler gets carries the
+// claims and the route requirements' settings, and otherwise behaves as
+// the request's own: the host's values, its deadline and its cancellation
+// come through, and values layered on top do not hide the claims.
+func TestAuthenticateContext(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ecKey(t, testKID))
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), hostKey{}, "host"))
+	var (
+		claims, layered *token.Claims
+		host            any
+		doneAfterCancel bool
+	)
+	inner := middleware.RequireScopes(scope.Execution)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		claims, _ = token.FromContext(ctx)
+		layered, _ = token.FromContext(context.WithValue(ctx, hostKey{}, "shadow"))
+		host = ctx.Value(hostKey{})
+		child, stop := context.WithCancel(ctx)
+		defer stop()
+		cancel()
+		<-child.Done()
+		doneAfterCancel = ctx.Err() == context.Canceled
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	h := middleware.Authenticate(middleware.Config{Verifier: f.verifier, Realm: "zq9-realm"})(inner)
+	r := httptest.NewRequest(http.MethodGet, "/x", nil).WithContext(parent)
+	r.Header.Set("Authorization", bearer(f.execution(t, taskA)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+
+	require.Equal(t, http.StatusNoContent, rec.Code)
+	require.NotNil(t, claims)
+	assert.Equal(t, taskA.String(), claims.Subject)
+	assert.Same(t, claims, layered)
+	assert.Equal(t, "host", host)
+	assert.True(t, doneAfterCancel, "cancellation of the request's context reaches the handler")
+
+	// The route requirement answers with the enclosing Authenticate's realm,
+	// which it finds in the same context value.
+	deny := middleware.Authenticate(middleware.Config{Verifier: f.verifier, Realm: "zq9-realm"})(
+		middleware.RequireScopes("connections:write")(reply(http.StatusNoContent)))
+	rec = get(deny, "/x", bearer(f.execution(t, taskA)))
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `realm="zq9-realm"`)
+}
