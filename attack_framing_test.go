@@ -45,6 +45,7 @@ func TestAttackTokenFraming(t *testing.T) {
 	past := strconv.FormatInt(t0.Add(-time.Hour).Unix(), 10)
 	future := strconv.FormatInt(t0.Add(4*time.Minute).Unix(), 10)
 	pastExp := map[string]any{"exp": t0.Add(-time.Hour).Unix()}
+	critHeader, _, _ := segments(t, sign(t, r.key, header("ES256", "k1", `,"crit":["exp"]`), claims))
 	tests := []struct {
 		name     string
 		raw      string
@@ -72,6 +73,10 @@ func TestAttackTokenFraming(t *testing.T) {
 		// "Strict base64url (canonical trailing bits)."
 		{"non-canonical header bits", nonCanonical(t, h) + "." + p + "." + s, token.ErrMalformed, false},
 		{"non-canonical payload bits", h + "." + nonCanonical(t, p) + "." + s, token.ErrMalformed, false},
+		// Every segment's characters are checked before the header's JSON is
+		// read: a refused header does not mask a malformed token.
+		{"space in the payload under a crit header", critHeader + "." + p[:8] + " " + p[8:] + "." + s, token.ErrMalformed, false},
+		{"'!' in the signature under a crit header", critHeader + "." + p + "." + s[:8] + "!" + s[9:], token.ErrMalformed, false},
 		{"non-canonical signature bits", h + "." + p + "." + nonCanonical(t, s), token.ErrMalformed, false},
 		{"impossible signature length", h + "." + p + "." + s[:85], token.ErrMalformed, false},
 		// "Header and claims: UTF-8, a JSON object each"

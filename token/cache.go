@@ -50,15 +50,8 @@ func newVerifiedCache(size int) *verifiedCache {
 
 func (c *verifiedCache) shard(h uint64) *cacheShard { return &c.shards[h%cacheShards] }
 
-// hashTail is how much of a token's end is hashed: its signature, or the
-// last 64 bytes of it. Tokens that verified differ there (a signature covers
-// everything before it), and a hit compares the whole token anyway, so
-// hashing the rest would only cost time.
-const hashTail = 64
-
-func (c *verifiedCache) hash(raw string) uint64 {
-	return maphash.String(c.seed, raw[max(0, len(raw)-hashTail):])
-}
+// hash is the keyed hash of the whole token.
+func (c *verifiedCache) hash(raw string) uint64 { return maphash.String(c.seed, raw) }
 
 // get returns the cached claims of raw if it was verified under generation.
 func (c *verifiedCache) get(raw string, generation uint64) (*Claims, bool) {

@@ -227,10 +227,14 @@ func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 	return set, nil
 }
 
+// sharedTextMax is the largest claims set whose strings share one copy: a
+// sub kept by the host would keep the whole copy alive.
+const sharedTextMax = 1024
+
 // lazyText turns string claims into substrings of one copy of the claims
-// set, made on first use: one allocation for sub and jti together.
-// (It keeps no reference to data, or escape analysis would move the
-// caller's decode buffer to the heap.)
+// set, made on first use: one allocation for sub and jti together. (It keeps
+// no reference to data, or escape analysis would move the caller's decode
+// buffer to the heap.)
 type lazyText struct {
 	text string
 }
@@ -238,8 +242,8 @@ type lazyText struct {
 // value returns the string value of m, a member of data.
 func (t *lazyText) value(data []byte, m member) (string, error) {
 	v := m.value
-	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
-		return stringValue(v) // not a string, or one with escapes
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || len(data) > sharedTextMax {
+		return stringValue(v) // not a string, one with escapes, or a large claims set
 	}
 	if t.text == "" {
 		t.text = string(data)

@@ -13,8 +13,8 @@ const maxRemembered = 16
 // what they say: tokens from one issuer share a header, so the next one
 // skips decoding and parsing it, and its kid is not copied again. Only a
 // header whose token passed the signature check is added, so forged tokens
-// cannot fill it; once full it stays as it is and other headers are decoded
-// as before. Reads are lock-free.
+// cannot fill it; once full, a new header replaces the oldest (keys rotate,
+// so old headers stop coming). Reads are lock-free.
 type headerTable struct {
 	entries atomic.Pointer[[]rememberedHeader]
 }
@@ -36,7 +36,8 @@ func (t *headerTable) get(encoded string) (header, bool) {
 	return header{}, false
 }
 
-// remember adds a verified token's header, if new and if there is room.
+// remember adds a verified token's header, if new, dropping the oldest if
+// the table is full.
 func (t *headerTable) remember(encoded string, h header) {
 	for {
 		old := t.entries.Load()
@@ -50,11 +51,12 @@ func (t *headerTable) remember(encoded string, h header) {
 			}
 		}
 		if len(entries) >= maxRemembered {
-			return
+			entries = entries[len(entries)-maxRemembered+1:]
 		}
 		// Copy the segment: it is part of a request header the table must
 		// not keep alive.
-		next := append(entries[:len(entries):len(entries)], rememberedHeader{strings.Clone(encoded), h})
+		next := make([]rememberedHeader, 0, len(entries)+1)
+		next = append(append(next, entries...), rememberedHeader{strings.Clone(encoded), h})
 		if t.entries.CompareAndSwap(old, &next) {
 			return
 		}

@@ -54,8 +54,8 @@ func TestHeaderTableOnlyVerified(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSignature)
 }
 
-// TestHeaderTableBounded: past maxRemembered headers the table stops
-// growing, and tokens with other headers still verify.
+// TestHeaderTableBounded: past maxRemembered headers the oldest is dropped
+// for the newest (keys rotate), and tokens with dropped headers still verify.
 func TestHeaderTableBounded(t *testing.T) {
 	var keys []jwks.Key
 	var signers []*jwks.SigningKey
@@ -70,17 +70,26 @@ func TestHeaderTableBounded(t *testing.T) {
 		Algorithms: []string{jwks.HS256}, Now: clock,
 	})
 	require.NoError(t, err)
-	for range 2 {
-		for _, k := range signers {
-			f := fixture{key: k, v: v}
-			hdr := fmt.Sprintf(`{"alg":"HS256","kid":%q}`, k.ID())
-			c, err := f.verify(t, f.signed(t, hdr, validClaims(t, nil)))
-			require.NoError(t, err)
-			assert.Equal(t, k.ID(), c.KeyID())
-		}
+	verify := func(k *jwks.SigningKey) {
+		t.Helper()
+		f := fixture{key: k, v: v}
+		hdr := fmt.Sprintf(`{"alg":"HS256","kid":%q}`, k.ID())
+		c, err := f.verify(t, f.signed(t, hdr, validClaims(t, nil)))
+		require.NoError(t, err)
+		assert.Equal(t, k.ID(), c.KeyID())
 	}
-	assert.Len(t, remembered(v), maxRemembered)
-	assert.Equal(t, "h0", remembered(v)[0])
+	for _, k := range signers {
+		verify(k)
+	}
+	got := remembered(v)
+	require.Len(t, got, maxRemembered)
+	assert.Equal(t, "h4", got[0], "the four oldest dropped")
+	assert.Equal(t, fmt.Sprintf("h%d", maxRemembered+3), got[maxRemembered-1])
+
+	verify(signers[0])
+	got = remembered(v)
+	require.Len(t, got, maxRemembered)
+	assert.Equal(t, []string{"h5", "h0"}, []string{got[0], got[maxRemembered-1]})
 }
 
 // TestHeaderTableKeyRemoved: a remembered header does not keep its key: once

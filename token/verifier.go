@@ -53,7 +53,8 @@ type VerifierConfig struct {
 	// presented again skips the signature check. If zero, verified tokens are
 	// not cached. A hit requires the identical token (signature included) and
 	// an unchanged key set (keys that report a Generation); exp, nbf, iat and
-	// every other claim rule are checked again on each hit.
+	// the token class are checked again on each hit (the other claim rules
+	// depend only on the token and this configuration, which cannot change).
 	CacheSize int
 }
 
@@ -198,8 +199,9 @@ func (v *Verifier) generation() uint64 {
 
 // verifySignature runs every check up to and including the signature and
 // appends the decoded payload to buf. All three segments are decoded first
-// (strict base64url), but nothing in the payload has been looked at yet. A
-// header seen before on a verified token is not decoded again.
+// (strict base64url) before the header's JSON is parsed, but nothing in the
+// payload has been looked at yet. A header seen before on a verified token is
+// not decoded again.
 func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
 	if len(raw) > v.maxSize {
 		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
@@ -208,12 +210,6 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if err != nil {
 		return nil, "", err
 	}
-	h, known := v.headers.get(f.header)
-	if !known {
-		if h, err = decodeHeader(f.header); err != nil {
-			return nil, "", err
-		}
-	}
 	if payload, err = decodeSegment(buf, f.payload); err != nil {
 		return nil, "", err
 	}
@@ -221,6 +217,12 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	sig, err := decodeSegment(sbuf[:0], f.signature)
 	if err != nil {
 		return nil, "", err
+	}
+	h, known := v.headers.get(f.header)
+	if !known {
+		if h, err = decodeHeader(f.header); err != nil {
+			return nil, "", err
+		}
 	}
 	if !v.algs[h.alg] {
 		return nil, "", ErrAlgorithm
