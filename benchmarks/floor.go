@@ -19,18 +19,24 @@ import (
 // claim is looked at, so the floor accepts any correctly signed token.
 func floor(f *fixture) (contender, error) {
 	prepare := func(raw string) func() error {
-		dot := strings.LastIndexByte(raw, '.')
-		if dot < 0 {
-			return func() error { return errSignature }
-		}
-		input := []byte(raw[:dot])
-		sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+		input, sig, err := signingParts(raw)
 		if err != nil {
 			return func() error { return err }
 		}
 		return verifySignature(f.key(), input, sig)
 	}
 	return contender{name: "floor", prepare: prepare}, nil
+}
+
+// signingParts splits a token into its signing input and decoded signature:
+// the floors' untimed preparation.
+func signingParts(raw string) (input, sig []byte, err error) {
+	dot := strings.LastIndexByte(raw, '.')
+	if dot < 0 {
+		return nil, nil, errSignature
+	}
+	sig, err = base64.RawURLEncoding.DecodeString(raw[dot+1:])
+	return []byte(raw[:dot]), sig, err
 }
 
 // floorReuse is the floor for a verifier that keeps state between tokens,
@@ -40,12 +46,7 @@ func floor(f *fixture) (contender, error) {
 // floor, which reuses nothing there.
 func floorReuse(f *fixture) (contender, error) {
 	prepare := func(raw string) func() error {
-		dot := strings.LastIndexByte(raw, '.')
-		if dot < 0 {
-			return func() error { return errSignature }
-		}
-		input := []byte(raw[:dot])
-		sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+		input, sig, err := signingParts(raw)
 		if err != nil {
 			return func() error { return err }
 		}

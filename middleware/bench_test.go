@@ -30,30 +30,41 @@ func BenchmarkAuthenticate(b *testing.B) {
 		{"ES256/cached", jwks.ES256, 1024},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			sk, err := jwks.Generate(tc.alg)
-			require.NoError(b, err)
-			f := newFixture(b, sk)
-			st, err := jwks.NewStatic(sk.Public())
-			require.NoError(b, err)
-			v, err := token.NewVerifier(token.VerifierConfig{
-				Keys: st, Issuer: testIssuer, Audience: []string{testAud}, Now: clock,
-				Algorithms: []string{tc.alg}, CacheSize: tc.cache,
-			})
-			require.NoError(b, err)
-			h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))
-			r := httptest.NewRequest(http.MethodGet, "/x", nil)
-			r.Header.Set("Authorization", bearer(f.execution(b, taskA)))
-			w := &statusWriter{header: make(http.Header)}
+			serve := admitOne(b, tc.alg, tc.cache)
 			b.ReportAllocs()
 			for b.Loop() {
-				clear(w.header)
-				w.code = 0
-				h.ServeHTTP(w, r)
-				if w.code != http.StatusNoContent {
-					b.Fatalf("status %d", w.code)
+				if code := serve(); code != http.StatusNoContent {
+					b.Fatalf("status %d", code)
 				}
 			}
 		})
+	}
+}
+
+// admitOne returns a function that sends one execution token through
+// Authenticate (a static alg key, a verifier with the given cache size,
+// next answering 204) into a reused writer and returns the status.
+func admitOne(tb testing.TB, alg string, cache int) func() int {
+	tb.Helper()
+	sk, err := jwks.Generate(alg)
+	require.NoError(tb, err)
+	f := newFixture(tb, sk)
+	st, err := jwks.NewStatic(sk.Public())
+	require.NoError(tb, err)
+	v, err := token.NewVerifier(token.VerifierConfig{
+		Keys: st, Issuer: testIssuer, Audience: []string{testAud}, Now: clock,
+		Algorithms: []string{alg}, CacheSize: cache,
+	})
+	require.NoError(tb, err)
+	h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))
+	r := httptest.NewRequest(http.MethodGet, "/x", nil)
+	r.Header.Set("Authorization", bearer(f.execution(tb, taskA)))
+	w := &statusWriter{header: make(http.Header)}
+	return func() int {
+		clear(w.header)
+		w.code = 0
+		h.ServeHTTP(w, r)
+		return w.code
 	}
 }
 
