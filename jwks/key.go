@@ -199,12 +199,8 @@ func curveFor(alg string) elliptic.Curve {
 // hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
 func hashSize(alg string) int {
 	switch alg {
-	case HS256:
-		return 32
-	case HS384:
-		return 48
-	case HS512:
-		return 64
+	case HS256, HS384, HS512:
+		return hashFor(alg).Size()
 	}
 	return 0
 }

@@ -210,7 +210,7 @@ func parseClaims(data []byte, c *Claims, known []string) error {
 // class name takes that constant, so the common token allocates nothing here.
 func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 	if len(v) > 2 && v[0] == '"' {
-		for _, class := range [...]scope.Scope{scope.Execution, scope.Workload, scope.Processor} {
+		for _, class := range scope.Classes {
 			if string(v[1:len(v)-1]) == string(class) {
 				return append(dst, class), nil
 			}
