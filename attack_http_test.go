@@ -98,7 +98,7 @@ func TestAttackHTTPPanics(t *testing.T) {
 	require.NoError(t, err)
 	// The lookup panics, with the kid in the value, for kids it was not
 	// built for; the hooks panic with the whole request's token.
-	lookup := jwks.LookupFunc(func(ctx context.Context, kid, alg string) (jwks.Key, error) {
+	lookup := jwks.LookupFunc(func(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 		if kid != "k1" {
 			panic("no key " + kid)
 		}

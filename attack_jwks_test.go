@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/execauth/execauth/internal/testkit"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,7 +76,7 @@ func jwk(t testing.TB, k jwks.Key, extra string) string {
 	return strings.TrimSuffix(string(b), "}") + extra + "}"
 }
 
-// reports collects what a Cache reports through OnError.
+// reports collects what a Cache reports through its Logger.
 type reports struct {
 	mu   sync.Mutex
 	errs []error
@@ -93,17 +96,17 @@ func (r *reports) count() int {
 
 // newCache starts a Cache on srv with the clock; the refresh loop is an hour
 // apart, so only the test and unknown kids make it fetch.
-func newCache(t testing.TB, clock *authtest.Clock, srv *keyServer, edit func(*jwks.Config)) (*jwks.Cache, *reports) {
+func newCache(t testing.TB, clock *authtest.Clock, srv *keyServer, edit func(*jwks.CacheConfig)) (*jwks.Cache, *reports) {
 	t.Helper()
 	rep := &reports{}
-	cfg := jwks.Config{
+	cfg := jwks.CacheConfig{
 		URLs: []string{srv.URL}, RefreshInterval: time.Hour, MaxStale: 2 * time.Hour,
-		Timeout: 2 * time.Second, OnError: rep.add, Now: clock.Now,
+		Timeout: 2 * time.Second, Logger: testkit.ErrorLogger(rep.add), Now: clock.Now,
 	}
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := jwks.New(t.Context(), cfg)
+	c, err := jwks.NewCache(t.Context(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	return c, rep
@@ -111,13 +114,13 @@ func newCache(t testing.TB, clock *authtest.Clock, srv *keyServer, edit func(*jw
 
 // cacheRig is a rig whose verifier reads k1 from a remote JWK Set, served
 // with the extra JWKs given.
-func cacheRig(t testing.TB, edit func(*jwks.Config), extra ...string) (*rig, *keyServer, *jwks.Cache, *reports) {
+func cacheRig(t testing.TB, edit func(*jwks.CacheConfig), extra ...string) (*rig, *keyServer, *jwks.Cache, *reports) {
 	t.Helper()
 	clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
 	srv := newKeyServer(t, append([]string{jwk(t, k1.Public(), "")}, extra...)...)
 	c, rep := newCache(t, clock, srv, edit)
 	r := newRig(t, rigOpts{clock: clock, key: k1, keys: c, verify: func(vc *token.VerifierConfig) {
-		vc.Algorithms = []string{"ES256", "RS256", "HS256"}
+		vc.Algorithms = []jwks.Algorithm{"ES256", "RS256", "HS256"}
 	}})
 	return r, srv, c, rep
 }
@@ -153,8 +156,8 @@ func TestAttackJWKSKeys(t *testing.T) {
 	}
 	r, srv, _, rep := cacheRig(t, nil, hostile...)
 	claims := r.claims(t, nil, "")
-	signed := func(alg, kid string, key any) string {
-		input := b64(header(alg, kid, "")) + "." + b64(claims)
+	signed := func(alg jwks.Algorithm, kid string, key any) string {
+		input := b64(header(string(alg), kid, "")) + "." + b64(claims)
 		return input + "." + signInput(t, alg, key, input)
 	}
 	// "One unusable key (unknown kty/curve, `use: enc`, `key_ops` without
@@ -255,14 +258,14 @@ func TestAttackJWKSOutage(t *testing.T) {
 	t.Run("unreachable at start", func(t *testing.T) {
 		srv := newKeyServer(t)
 		srv.set(failing)
-		_, err := jwks.New(t.Context(), jwks.Config{URLs: []string{srv.URL}, OnError: func(error) {}})
+		_, err := jwks.NewCache(t.Context(), jwks.CacheConfig{URLs: []string{srv.URL}, Logger: slog.New(slog.DiscardHandler)})
 		require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
 	})
 	t.Run("never loaded", func(t *testing.T) {
 		clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
 		srv := newKeyServer(t)
 		srv.set(failing)
-		c, _ := newCache(t, clock, srv, func(cfg *jwks.Config) { cfg.StartWithoutKeys = true })
+		c, _ := newCache(t, clock, srv, func(cfg *jwks.CacheConfig) { cfg.StartWithoutKeys = true })
 		r := newRig(t, rigOpts{clock: clock, key: k1, keys: c})
 		r.reject(t, r.token(t, nil, ""), token.ErrKeysUnavailable)
 		srv.serve(jwk(t, k1.Public(), ""))
@@ -332,7 +335,7 @@ func TestAttackJWKSFetch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r, srv, c, rep := cacheRig(t, func(cfg *jwks.Config) {
+			r, srv, c, rep := cacheRig(t, func(cfg *jwks.CacheConfig) {
 				cfg.Timeout, cfg.MaxBodySize = time.Second, 64<<10 // a stall costs the timeout; a loaded machine needs some
 			})
 			srv.set(tc.answer)

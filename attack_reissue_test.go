@@ -38,14 +38,14 @@ func reissueRig(t testing.TB) (r *rig, ring *jwks.Keyring, ext *jwks.SigningKey)
 	ext = signingKey(t, "ext")
 	extSet, err := jwks.NewStatic(ext.Public())
 	require.NoError(t, err)
-	keys := jwks.LookupFunc(func(ctx context.Context, kid, alg string) (jwks.Key, error) {
+	keys := jwks.LookupFunc(func(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 		if kid == "ext" {
 			return extSet.LookupKey(ctx, kid, alg)
 		}
 		return ring.LookupKey(ctx, kid, alg)
 	})
 	r = newRig(t, rigOpts{clock: clock, key: k1, keys: keys, signing: ring, classes: allClasses,
-		reissue: func(c *refresh.Config) {
+		reissue: func(c *refresh.ReissuerConfig) {
 			c.Allow = func(_ *http.Request, c *token.Claims) bool {
 				if c.ID == "panic" {
 					panic(canary + " " + c.Subject)
@@ -87,7 +87,7 @@ func TestAttackReissue(t *testing.T) {
 	plain := with(func(*token.Claims) {})
 	otherName, err := token.NewIssuer(token.IssuerConfig{Keys: r.key, Issuer: "https://" + canary + ".example", Audience: []string{audience}, Now: r.clock.Now})
 	require.NoError(t, err)
-	foreign := newRig(t, rigOpts{classes: allClasses, reissue: func(c *refresh.Config) { c.Issuer = otherName }})
+	foreign := newRig(t, rigOpts{classes: allClasses, reissue: func(c *refresh.ReissuerConfig) { c.Issuer = otherName }})
 	tests := []struct {
 		name   string
 		r      *rig // nil: r
@@ -205,7 +205,7 @@ func TestAttackExchange(t *testing.T) {
 	r, _, ext := reissueRig(t)
 	otherName, err := token.NewIssuer(token.IssuerConfig{Keys: r.key, Issuer: "https://" + canary + ".example", Audience: []string{audience}, Now: r.clock.Now})
 	require.NoError(t, err)
-	foreign, err := refresh.NewReissuer(refresh.Config{Issuer: otherName, Now: r.clock.Now})
+	foreign, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: otherName, Now: r.clock.Now})
 	require.NoError(t, err)
 	workload := func(edit func(*token.Claims)) string {
 		c := token.Claims{Subject: taskID, Scope: scope.Set{scope.Workload}, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}

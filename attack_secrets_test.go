@@ -37,8 +37,8 @@ func TestAttackSecretFiles(t *testing.T) {
 		write func(path string) error
 		check func(t *testing.T, path string)
 	}{
-		{"key file", func(path string) error { return jwks.WriteFile(path, r.key) }, func(t *testing.T, path string) {
-			back, err := jwks.ReadFile(path, "k1", "")
+		{"key file", func(path string) error { return jwks.WriteSigningKey(path, r.key) }, func(t *testing.T, path string) {
+			back, err := jwks.ReadSigningKey(path, "k1", "")
 			require.NoError(t, err)
 			assert.Equal(t, r.key.Public().Material(), back.Public().Material())
 		}},

@@ -52,15 +52,15 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // rigOpts varies a rig; the zero value is an ES256 key "k1" that the verifier
 // trusts and the issuer holds, on a route that accepts execution tokens.
 type rigOpts struct {
-	clock   *authtest.Clock             // shared with other parts; nil: a new one at t0
-	key     *jwks.SigningKey            // k1, made beforehand; nil: a new one
-	trust   []jwks.Key                  // more verification keys beside k1
-	keys    jwks.Lookup                 // replaces the Static of k1 and trust
-	signing jwks.SigningKeys            // replaces k1 as the issuer's keys
-	verify  func(*token.VerifierConfig) // edits the verifier's config
-	classes []scope.Scope               // the route's classes; nil: execution
-	reissue func(*refresh.Config)       // edits the reissuer's config
-	auth    func(*middleware.Config)    // edits Authenticate's config
+	clock   *authtest.Clock               // shared with other parts; nil: a new one at t0
+	key     *jwks.SigningKey              // k1, made beforehand; nil: a new one
+	trust   []jwks.Key                    // more verification keys beside k1
+	keys    jwks.Lookup                   // replaces the Static of k1 and trust
+	signing jwks.SigningKeys              // replaces k1 as the issuer's keys
+	verify  func(*token.VerifierConfig)   // edits the verifier's config
+	classes []scope.Scope                 // the route's classes; nil: execution
+	reissue func(*refresh.ReissuerConfig) // edits the reissuer's config
+	auth    func(*middleware.Config)      // edits Authenticate's config
 }
 
 // rig is a verifier, an issuer and a route behind Authenticate and the
@@ -107,7 +107,7 @@ func newRig(t testing.TB, o rigOpts) *rig {
 	r.v, err = token.NewVerifier(vc)
 	require.NoError(t, err)
 	lg := logger(r.logs)
-	rc := refresh.Config{Issuer: r.issuer, Logger: lg, Now: r.clock.Now}
+	rc := refresh.ReissuerConfig{Issuer: r.issuer, Logger: lg, Now: r.clock.Now}
 	if o.reissue != nil {
 		o.reissue(&rc)
 	}
@@ -136,7 +136,7 @@ type countingLookup struct {
 	n     *atomic.Int64
 }
 
-func (c *countingLookup) LookupKey(ctx context.Context, kid, alg string) (jwks.Key, error) {
+func (c *countingLookup) LookupKey(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 	c.n.Add(1)
 	return c.inner.LookupKey(ctx, kid, alg)
 }
@@ -193,9 +193,9 @@ func sign(t testing.TB, k *jwks.SigningKey, header, payload string) string {
 
 // signInput signs an exact signing input with alg and returns the encoded
 // signature.
-func signInput(t testing.TB, alg string, key any, input string) string {
+func signInput(t testing.TB, alg jwks.Algorithm, key any, input string) string {
 	t.Helper()
-	sig, err := jwt.GetSigningMethod(alg).Sign(input, key)
+	sig, err := jwt.GetSigningMethod(string(alg)).Sign(input, key)
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(sig)
 }

@@ -22,5 +22,10 @@
 //     swaps tokens, and a FileSource for provisioned tokens;
 //   - authtest: a test kit for host servers.
 //
+// Logging follows one rule everywhere: a component's Logger field takes a
+// *slog.Logger, and nil means slog.Default(). Pass
+// slog.New(slog.DiscardHandler) to silence one. No record carries token
+// content.
+//
 // The example below wires them into a server and a client and walks the flow.
 package execauth

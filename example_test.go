@@ -32,7 +32,7 @@ func Example() {
 	issuer, _ := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
 	keys, _ := jwks.NewStatic(key.Public())
 	verifier, _ := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	reissuer, _ := refresh.NewReissuer(refresh.Config{Issuer: issuer, Now: clock})
+	reissuer, _ := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer, Now: clock})
 
 	// The execution API: the run route accepts workload and execution tokens,
 	// every other route execution tokens only.

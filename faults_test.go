@@ -63,7 +63,7 @@ func TestFaultsJWKS(t *testing.T) {
 	defer cancel()
 	clock, a, b := authtest.NewClock(t0), signingKey(t, "k1"), signingKey(t, "k2")
 	srv := newKeyServer(t, jwk(t, a.Public(), ""))
-	c, _ := newCache(t, clock, srv, func(cfg *jwks.Config) {
+	c, _ := newCache(t, clock, srv, func(cfg *jwks.CacheConfig) {
 		cfg.Timeout, cfg.MaxBodySize = time.Second, 64<<10
 	})
 	r := newRig(t, rigOpts{clock: clock, key: a, keys: c})

@@ -20,9 +20,9 @@ func Example() {
 		task := uuid.New()
 
 		for _, tok := range []string{
-			iss.Execution(t, task),
-			iss.Workload(t, task),                      // a class the route does not accept
-			iss.Execution(t, task, authtest.Expired()), // expired beyond any leeway
+			string(iss.Execution(t, task)),
+			string(iss.Workload(t, task)),                      // a class the route does not accept
+			string(iss.Execution(t, task, authtest.Expired())), // expired beyond any leeway
 		} {
 			req := httptest.NewRequest(http.MethodGet, "/task-instances/"+task.String(), nil)
 			req.Header.Set("Authorization", "Bearer "+tok)

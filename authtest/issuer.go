@@ -1,10 +1,12 @@
 package authtest
 
 import (
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +31,7 @@ const jwksPath = "/.well-known/jwks.json"
 type Option func(*config)
 
 type config struct {
-	alg      string
+	alg      jwks.Algorithm
 	clock    *Clock
 	name     string
 	audience []string
@@ -39,7 +41,7 @@ type config struct {
 // WithAlgorithm sets the signing algorithm: EdDSA, ES256, ES384, ES512, RS*
 // or PS*. HMAC is refused: its secret can never be published in a JWK Set.
 // If not given, ES256.
-func WithAlgorithm(alg string) Option { return func(c *config) { c.alg = alg } }
+func WithAlgorithm(alg jwks.Algorithm) Option { return func(c *config) { c.alg = alg } }
 
 // WithClock sets the clock that minting, the verifiers and the keyring
 // share. If not given (or nil), a Clock stopped at the current time.
@@ -64,7 +66,7 @@ func WithTTL(ttl token.Lifetimes) Option { return func(c *config) { c.ttl = ttl 
 // class with per-call [Override]s. Everything it starts is stopped by the
 // test's cleanup. It is safe for concurrent use.
 type Issuer struct {
-	alg      string
+	alg      jwks.Algorithm
 	clock    *Clock
 	name     string
 	audience []string
@@ -93,7 +95,7 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	if len(cfg.audience) == 0 {
 		cfg.audience = []string{DefaultAudience}
 	}
-	if isHMAC(cfg.alg) {
+	if cfg.alg.Symmetric() {
 		t.Fatalf("authtest: NewIssuer: %s keys cannot be published in a JWK Set", cfg.alg)
 	}
 	key, err := jwks.Generate(cfg.alg)
@@ -131,10 +133,6 @@ func newTokenIssuer(keys jwks.SigningKeys, cfg config) (*token.Issuer, error) {
 	})
 }
 
-func isHMAC(alg string) bool {
-	return alg == jwks.HS256 || alg == jwks.HS384 || alg == jwks.HS512
-}
-
 // Verifier returns a verifier of this issuer's tokens that fetches the keys
 // from [Issuer.JWKSURL] through a [jwks.Cache], as a host server would. It
 // reads time from the issuer's clock and accepts the issuer's name,
@@ -144,9 +142,9 @@ func isHMAC(alg string) bool {
 // CacheSize). The cache stops when t's cleanup runs; setup errors fail t.
 func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *token.Verifier {
 	t.Helper()
-	cache, err := jwks.New(t.Context(), jwks.Config{
-		URLs:    []string{i.url},
-		OnError: func(err error) { t.Logf("authtest: JWK Set cache: %v", err) },
+	cache, err := jwks.NewCache(t.Context(), jwks.CacheConfig{
+		URLs:   []string{i.url},
+		Logger: slog.New(slog.NewTextHandler(tbWriter{t}, nil)),
 	})
 	if err != nil {
 		t.Fatalf("authtest: Verifier: %v", err)
@@ -168,8 +166,8 @@ func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *to
 			Processor: max(i.ttl.Processor, token.DefaultProcessorTTL),
 		},
 	}
-	if !slices.Contains(token.DefaultAlgorithms(), i.alg) { // PS*: opt-in only
-		cfg.Algorithms = append(token.DefaultAlgorithms(), i.alg)
+	if !slices.Contains(jwks.DefaultAlgorithms(), i.alg) { // PS*: opt-in only
+		cfg.Algorithms = append(jwks.DefaultAlgorithms(), i.alg)
 	}
 	for _, e := range edit {
 		e(&cfg)
@@ -220,7 +218,7 @@ func (i *Issuer) live(c *jwks.Cache) bool {
 	return i.caches[c]
 }
 
-// TokenIssuer returns the underlying issuer, for a host's refresh.Config or
+// TokenIssuer returns the underlying issuer, for a host's refresh.ReissuerConfig or
 // run-exchange code. It signs with the active key and reads the issuer's
 // clock.
 func (i *Issuer) TokenIssuer() *token.Issuer { return i.tokens }
@@ -231,3 +229,11 @@ func (i *Issuer) JWKSURL() string { return i.url }
 
 // Clock returns the clock the issuer mints with.
 func (i *Issuer) Clock() *Clock { return i.clock }
+
+// tbWriter logs what the key cache reports through t.
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Logf("authtest: JWK Set cache: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
+}

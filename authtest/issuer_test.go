@@ -50,16 +50,16 @@ func TestRotate(t *testing.T) {
 	iss := authtest.NewIssuer(t)
 	before := iss.Verifier(t) // built before the rotation: must learn the new key
 	old := iss.Execution(t, task)
-	oldKID := verify(t, before, old).KeyID()
+	oldKID := verify(t, before, string(old)).KeyID()
 
 	iss.Rotate(t)
 	fresh := iss.Execution(t, task)
 	for name, v := range map[string]*token.Verifier{"verifier from before": before, "new verifier": iss.Verifier(t)} {
 		t.Run(name, func(t *testing.T) {
-			if got := verify(t, v, old).KeyID(); got != oldKID {
+			if got := verify(t, v, string(old)).KeyID(); got != oldKID {
 				t.Errorf("old token verified by another key")
 			}
-			newKID := verify(t, v, fresh).KeyID()
+			newKID := verify(t, v, string(fresh)).KeyID()
 			if newKID == oldKID {
 				t.Error("token after Rotate signed by the old key")
 			}
@@ -67,7 +67,7 @@ func TestRotate(t *testing.T) {
 				t.Error("issuer does not hold both keys")
 			}
 			// A forged signature now claims the new kid and still fails on the signature.
-			reject(t, v, iss.Execution(t, task, authtest.BadSignature()), token.ErrSignature)
+			reject(t, v, string(iss.Execution(t, task, authtest.BadSignature())), token.ErrSignature)
 		})
 	}
 	if got := kids(published(t, iss)); len(got) != 2 || !slices.Contains(got, oldKID) {
@@ -97,22 +97,22 @@ func TestCleanupClosesServer(t *testing.T) {
 
 func TestAlgorithms(t *testing.T) {
 	t.Parallel()
-	for _, alg := range []string{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.RS256, jwks.PS256} {
-		t.Run(alg, func(t *testing.T) {
+	for _, alg := range []jwks.Algorithm{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.RS256, jwks.PS256} {
+		t.Run(string(alg), func(t *testing.T) {
 			t.Parallel()
 			iss := authtest.NewIssuer(t, authtest.WithAlgorithm(alg))
 			tok := iss.Execution(t, task)
-			header, err := base64.RawURLEncoding.DecodeString(tok[:strings.IndexByte(tok, '.')])
+			header, err := base64.RawURLEncoding.DecodeString(string(tok[:strings.IndexByte(string(tok), '.')]))
 			if err != nil {
 				t.Fatalf("header: %v", err)
 			}
 			var h struct{ Alg string }
-			if err := json.Unmarshal(header, &h); err != nil || h.Alg != alg {
+			if err := json.Unmarshal(header, &h); err != nil || jwks.Algorithm(h.Alg) != alg {
 				t.Fatalf("header alg %q (%v), want %q", h.Alg, err, alg)
 			}
 			v := iss.Verifier(t)
-			verify(t, v, tok)
-			reject(t, v, iss.Execution(t, task, authtest.BadSignature()), token.ErrSignature)
+			verify(t, v, string(tok))
+			reject(t, v, string(iss.Execution(t, task, authtest.BadSignature())), token.ErrSignature)
 			if keys := published(t, iss); len(keys) != 1 || keys[0].Algorithm() != alg {
 				t.Errorf("published key not bound to %s", alg)
 			}
@@ -134,7 +134,7 @@ func TestOptions(t *testing.T) {
 	}
 	v := iss.Verifier(t)
 
-	c := verify(t, v, iss.Execution(t, task)) // an hour: longer than the default maximum
+	c := verify(t, v, string(iss.Execution(t, task))) // an hour: longer than the default maximum
 	switch {
 	case c.Issuer != "scheduler":
 		t.Errorf("iss = %q", c.Issuer)
@@ -144,11 +144,11 @@ func TestOptions(t *testing.T) {
 		t.Errorf("iat, exp = %v, %v", c.IssuedAt, c.ExpiresAt)
 	}
 	// A shorter TTL changes what is minted, not the verifier's maximum.
-	if c := verify(t, v, iss.Processor(t, "dag-processor")); c.ExpiresAt.Sub(c.IssuedAt) != time.Minute {
+	if c := verify(t, v, string(iss.Processor(t, "dag-processor"))); c.ExpiresAt.Sub(c.IssuedAt) != time.Minute {
 		t.Errorf("processor lifetime %v, want 1m", c.ExpiresAt.Sub(c.IssuedAt))
 	}
-	verify(t, v, iss.Processor(t, "dag-processor", authtest.Lifetime(token.DefaultProcessorTTL)))
-	reject(t, v, iss.Execution(t, task, authtest.Lifetime(time.Hour+time.Second)), token.ErrLifetime)
+	verify(t, v, string(iss.Processor(t, "dag-processor", authtest.Lifetime(token.DefaultProcessorTTL))))
+	reject(t, v, string(iss.Execution(t, task, authtest.Lifetime(time.Hour+time.Second))), token.ErrLifetime)
 }
 
 // TestClockDrivesVerification checks that moving the issuer's clock a day
@@ -159,11 +159,11 @@ func TestClockDrivesVerification(t *testing.T) {
 	iss := authtest.NewIssuer(t, authtest.WithClock(authtest.NewClock(start)))
 	v := iss.Verifier(t)
 	workload := iss.Workload(t, task)
-	verify(t, v, workload)
+	verify(t, v, string(workload))
 
 	iss.Clock().Advance(token.DefaultWorkloadTTL + token.DefaultLeeway)
-	reject(t, v, workload, token.ErrExpired)
-	if c := verify(t, v, iss.Workload(t, task)); !c.IssuedAt.Equal(start.Add(token.DefaultWorkloadTTL + token.DefaultLeeway)) {
+	reject(t, v, string(workload), token.ErrExpired)
+	if c := verify(t, v, string(iss.Workload(t, task))); !c.IssuedAt.Equal(start.Add(token.DefaultWorkloadTTL + token.DefaultLeeway)) {
 		t.Errorf("iat %v does not follow the clock", c.IssuedAt)
 	}
 }
@@ -180,12 +180,12 @@ func TestMiddleware(t *testing.T) {
 		token   string
 		want    int
 	}{
-		{"execution", execOnly, iss.Execution(t, task), http.StatusOK},
-		{"workload on an execution route", execOnly, iss.Workload(t, task), http.StatusForbidden},
-		{"processor on an execution route", execOnly, iss.Processor(t, "dag-processor"), http.StatusForbidden},
-		{"workload on the run route", run, iss.Workload(t, task), http.StatusOK},
-		{"expired", execOnly, iss.Execution(t, task, authtest.Expired()), http.StatusUnauthorized},
-		{"unknown key", execOnly, iss.Execution(t, task, authtest.UnknownKey()), http.StatusUnauthorized},
+		{"execution", execOnly, string(iss.Execution(t, task)), http.StatusOK},
+		{"workload on an execution route", execOnly, string(iss.Workload(t, task)), http.StatusForbidden},
+		{"processor on an execution route", execOnly, string(iss.Processor(t, "dag-processor")), http.StatusForbidden},
+		{"workload on the run route", run, string(iss.Workload(t, task)), http.StatusOK},
+		{"expired", execOnly, string(iss.Execution(t, task, authtest.Expired())), http.StatusUnauthorized},
+		{"unknown key", execOnly, string(iss.Execution(t, task, authtest.UnknownKey())), http.StatusUnauthorized},
 		{"no token", execOnly, "", http.StatusUnauthorized},
 	}
 	for _, tc := range tests {
@@ -210,7 +210,7 @@ func TestMiddleware(t *testing.T) {
 func TestTokenIssuerReissue(t *testing.T) {
 	t.Parallel()
 	iss := authtest.NewIssuer(t, authtest.WithClock(authtest.NewClock(start)))
-	re, err := refresh.NewReissuer(refresh.Config{Issuer: iss.TokenIssuer(), Now: iss.Clock().Now})
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: iss.TokenIssuer(), Now: iss.Clock().Now})
 	if err != nil {
 		t.Fatalf("NewReissuer: %v", err)
 	}
@@ -219,7 +219,7 @@ func TestTokenIssuerReissue(t *testing.T) {
 
 	iss.Clock().Advance(token.DefaultExecutionTTL - time.Minute) // inside the reissue window
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Authorization", "Bearer "+string(tok))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	next := rec.Header().Get(refresh.DefaultHeader)
@@ -227,7 +227,7 @@ func TestTokenIssuerReissue(t *testing.T) {
 		t.Fatalf("status %d, reissued %t; want 200 with a new token", rec.Code, next != "")
 	}
 	v := iss.Verifier(t)
-	old, c := verify(t, v, tok), verify(t, v, next)
+	old, c := verify(t, v, string(tok)), verify(t, v, next)
 	switch {
 	case c.Subject != task.String() || c.Class() != scope.Execution:
 		t.Errorf("successor for %q of class %q", c.Subject, c.Class())

@@ -101,26 +101,26 @@ func Scopes(s ...scope.Scope) Override {
 }
 
 // Workload mints a workload token for a task. Setup errors fail t.
-func (i *Issuer) Workload(t testing.TB, taskID uuid.UUID, o ...Override) string {
+func (i *Issuer) Workload(t testing.TB, taskID uuid.UUID, o ...Override) token.Raw {
 	t.Helper()
 	return i.mint(t, scope.Workload, taskID.String(), o)
 }
 
 // Execution mints an execution token for a task, without auth_time unless
 // [AuthTime] sets it. Setup errors fail t.
-func (i *Issuer) Execution(t testing.TB, taskID uuid.UUID, o ...Override) string {
+func (i *Issuer) Execution(t testing.TB, taskID uuid.UUID, o ...Override) token.Raw {
 	t.Helper()
 	return i.mint(t, scope.Execution, taskID.String(), o)
 }
 
 // Processor mints a processor token for a principal name such as
 // "dag-processor". Setup errors fail t.
-func (i *Issuer) Processor(t testing.TB, name string, o ...Override) string {
+func (i *Issuer) Processor(t testing.TB, name string, o ...Override) token.Raw {
 	t.Helper()
 	return i.mint(t, scope.Processor, name, o)
 }
 
-func (i *Issuer) mint(t testing.TB, class scope.Scope, sub string, o []Override) string {
+func (i *Issuer) mint(t testing.TB, class scope.Scope, sub string, o []Override) token.Raw {
 	t.Helper()
 	d := draft{lifetime: i.ttl.For(class)}
 	for _, f := range o {
@@ -149,7 +149,7 @@ func (i *Issuer) mint(t testing.TB, class scope.Scope, sub string, o []Override)
 	if err != nil {
 		t.Fatalf("authtest: mint %s token: %v", class, err)
 	}
-	return string(raw)
+	return raw
 }
 
 // unpublished returns an issuer like i's that signs with a key no verifier

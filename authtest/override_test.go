@@ -24,13 +24,13 @@ var classes = []struct {
 	mint  mintFunc
 }{
 	{scope.Workload, func(t testing.TB, iss *authtest.Issuer, o ...authtest.Override) string {
-		return iss.Workload(t, task, o...)
+		return string(iss.Workload(t, task, o...))
 	}},
 	{scope.Execution, func(t testing.TB, iss *authtest.Issuer, o ...authtest.Override) string {
-		return iss.Execution(t, task, o...)
+		return string(iss.Execution(t, task, o...))
 	}},
 	{scope.Processor, func(t testing.TB, iss *authtest.Issuer, o ...authtest.Override) string {
-		return iss.Processor(t, "dag-processor", o...)
+		return string(iss.Processor(t, "dag-processor", o...))
 	}},
 }
 
@@ -145,7 +145,7 @@ func TestOverrideValues(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if c := verify(t, v, iss.Execution(t, task, tc.override...)); !tc.check(c) {
+			if c := verify(t, v, string(iss.Execution(t, task, tc.override...))); !tc.check(c) {
 				t.Errorf("claims do not show the override")
 			}
 		})

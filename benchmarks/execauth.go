@@ -22,7 +22,7 @@ func execauthVerifier(f *fixture, cache int) (*token.Verifier, error) {
 	}
 	return token.NewVerifier(token.VerifierConfig{
 		Keys: st, Issuer: issuer, Audience: []string{audience},
-		Algorithms: []string{f.alg}, Leeway: leeway,
+		Algorithms: []jwks.Algorithm{jwks.Algorithm(f.alg)}, Leeway: leeway,
 		MaxLifetime: token.Lifetimes{Execution: lifetime},
 		CacheSize:   cache,
 	})

@@ -25,7 +25,7 @@ const (
 )
 
 // algorithms are the benchmarked algorithms, in table order.
-var algorithms = []string{jwks.HS256, jwks.RS256, jwks.ES256, jwks.EdDSA}
+var algorithms = []string{string(jwks.HS256), string(jwks.RS256), string(jwks.ES256), string(jwks.EdDSA)}
 
 // fixture is one algorithm's key and token, shared by every contender.
 type fixture struct {
@@ -53,7 +53,7 @@ var fixtures = sync.OnceValues(func() (map[string]*fixture, error) {
 })
 
 func newFixture(alg string) (*fixture, error) {
-	sk, err := jwks.Generate(alg)
+	sk, err := jwks.Generate(jwks.Algorithm(alg))
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func jwkSet(sk *jwks.SigningKey) ([]byte, error) {
 		return jwks.MarshalSet(sk.Public())
 	}
 	oct := map[string]string{
-		"kty": "oct", "use": "sig", "alg": sk.Algorithm(), "kid": sk.ID(),
+		"kty": "oct", "use": "sig", "alg": string(sk.Algorithm()), "kid": sk.ID(),
 		"k": base64.RawURLEncoding.EncodeToString(secret),
 	}
 	return json.Marshal(map[string]any{"keys": []any{oct}})

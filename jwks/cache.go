@@ -15,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Defaults for [Config].
+// Defaults for [CacheConfig].
 const (
 	DefaultRefreshInterval = 5 * time.Minute
 	DefaultCooldown        = 30 * time.Second
@@ -24,9 +24,9 @@ const (
 	DefaultMaxStale        = time.Hour
 )
 
-// Config configures a [Cache]. At least one of URLs and Keys is required;
-// every other zero value is a safe default.
-type Config struct {
+// CacheConfig configures a [Cache]. At least one of URLs and Keys is
+// required; every other zero value is a safe default.
+type CacheConfig struct {
 	// URLs are the JWK Set endpoints to fetch; their keys are merged. A kid
 	// found in more than one place (two URLs, or a URL and Keys) is ambiguous:
 	// every key with it is dropped and reported. If empty, only Keys are used.
@@ -54,14 +54,14 @@ type Config struct {
 	// every case redirects are followed at most 3 times and only to the same
 	// scheme and host.
 	Client *http.Client
-	// StartWithoutKeys lets [New] succeed when the first fetch fails; lookups
+	// StartWithoutKeys lets [NewCache] succeed when the first fetch fails; lookups
 	// then fail with [ErrKeysUnavailable] until a fetch succeeds. If false, a
 	// failed first fetch fails New.
 	StartWithoutKeys bool
-	// OnError receives every failed fetch and every key left out of a set,
-	// from one goroutine at a time; it must not block or call Close. If nil,
-	// they are logged with slog.Default at warning level.
-	OnError func(error)
+	// Logger receives every failed fetch and every key left out of a set, at
+	// warning level, with the error under "err". If nil, slog.Default() is
+	// used.
+	Logger *slog.Logger
 	// Now returns the current time, for MaxStale and Cooldown. If nil,
 	// time.Now is used.
 	Now func() time.Time
@@ -102,7 +102,7 @@ type Cache struct {
 	timeout  time.Duration
 	maxBody  int64
 	maxStale time.Duration
-	onError  func(error)
+	log      *slog.Logger
 	now      func() time.Time
 
 	life context.Context // bounds the refresh loop and every shared fetch
@@ -123,17 +123,16 @@ var (
 	_ PublicKeys = (*Cache)(nil)
 )
 
-// New validates cfg, fetches every URL once (bounded by ctx and
-// cfg.Timeout) and starts the background refresh. ctx also bounds that
-// refresh: when ctx is done, or after [Cache.Close], the cache stops fetching
-// and keeps serving what it holds until MaxStale. So pass a long-lived ctx,
-// not a request's.
-func New(ctx context.Context, cfg Config) (*Cache, error) {
+// NewCache validates cfg, fetches every URL once and starts the background
+// refresh. ctx bounds only that first fetch (each request is also bounded by
+// cfg.Timeout); the refresh runs until [Cache.Close], after which the cache
+// keeps serving what it holds until MaxStale.
+func NewCache(ctx context.Context, cfg CacheConfig) (*Cache, error) {
 	c, err := newCache(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c.life, c.stop = context.WithCancel(ctx)
+	c.life, c.stop = context.WithCancel(context.WithoutCancel(ctx))
 	now := c.now()
 	c.publish(now)
 	if len(c.urls) == 0 {
@@ -150,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 }
 
 // newCache checks cfg and fills in the defaults.
-func newCache(cfg Config) (*Cache, error) {
+func newCache(cfg CacheConfig) (*Cache, error) {
 	switch {
 	case len(cfg.URLs) == 0 && len(cfg.Keys) == 0:
 		return nil, fmt.Errorf("%w: needs URLs or Keys", ErrConfig)
@@ -160,7 +159,7 @@ func newCache(cfg Config) (*Cache, error) {
 	c := &Cache{
 		urls: slices.Clone(cfg.URLs), local: slices.Clone(cfg.Keys), client: cfg.Client,
 		interval: cfg.RefreshInterval, cooldown: cfg.Cooldown, timeout: cfg.Timeout,
-		maxBody: cfg.MaxBodySize, maxStale: cfg.MaxStale, onError: cfg.OnError, now: cfg.Now,
+		maxBody: cfg.MaxBodySize, maxStale: cfg.MaxStale, log: cfg.Logger, now: cfg.Now,
 	}
 	for _, u := range c.urls {
 		p, err := url.Parse(u)
@@ -183,8 +182,8 @@ func newCache(cfg Config) (*Cache, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if c.onError == nil {
-		c.onError = func(err error) { slog.Warn("jwks: cache", "err", err) }
+	if c.log == nil {
+		c.log = slog.Default()
 	}
 	c.client = withRedirectPolicy(c.client, c.timeout)
 	return c, nil
@@ -203,11 +202,11 @@ func checkLocal(keys []Key, urls int) error {
 	for i, k := range keys {
 		switch {
 		case k.alg == "":
-			return fmt.Errorf("%w: zero Key (Config.Keys[%d])", ErrUnsupportedKey, i)
+			return fmt.Errorf("%w: zero Key (CacheConfig.Keys[%d])", ErrUnsupportedKey, i)
 		case k.id == "" && (len(keys) > 1 || urls > 0):
-			return fmt.Errorf("%w: a key without kid must be the only key (Config.Keys[%d])", ErrInvalidKID, i)
+			return fmt.Errorf("%w: a key without kid must be the only key (CacheConfig.Keys[%d])", ErrInvalidKID, i)
 		case seen[k.id]:
-			return fmt.Errorf("%w: duplicate kid (Config.Keys[%d])", ErrInvalidKID, i)
+			return fmt.Errorf("%w: duplicate kid (CacheConfig.Keys[%d])", ErrInvalidKID, i)
 		}
 		seen[k.id] = true
 	}
@@ -218,7 +217,7 @@ func checkLocal(keys []Key, urls int) error {
 // [Lookup]. An unknown kid may wait for a fetch, as [Cache] describes; if
 // ctx ends first, the error matches [ErrKeysUnavailable]. Errors never
 // contain the kid or alg asked for.
-func (c *Cache) LookupKey(ctx context.Context, kid, alg string) (Key, error) {
+func (c *Cache) LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, error) {
 	k, err := c.current().find(kid, alg)
 	if err == nil || kid == "" || errors.Is(err, ErrAlgorithmMismatch) || !ValidKID(kid) {
 		return k, err
@@ -249,7 +248,7 @@ func (c *Cache) Keyfunc(ctx context.Context) jwt.Keyfunc {
 			}
 			kid = s
 		}
-		k, err := c.LookupKey(ctx, kid, alg)
+		k, err := c.LookupKey(ctx, kid, Algorithm(alg))
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +257,7 @@ func (c *Cache) Keyfunc(ctx context.Context) jwt.Keyfunc {
 }
 
 // PublicKeys returns the usable asymmetric keys (never an HMAC secret from
-// Config.Keys), local keys first.
+// CacheConfig.Keys), local keys first.
 func (c *Cache) PublicKeys() []Key { return publicKeys(c.current().keys) }
 
 // Generation returns a number that changes whenever the set of usable keys

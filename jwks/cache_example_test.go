@@ -32,7 +32,7 @@ func ExampleNew() {
 	// The verifier's side: the ctx given to New bounds the background
 	// refresh, so it lives as long as the server does.
 	ctx := context.Background()
-	cache, err := jwks.New(ctx, jwks.Config{URLs: []string{srv.URL}})
+	cache, err := jwks.NewCache(ctx, jwks.CacheConfig{URLs: []string{srv.URL}})
 	if err != nil {
 		panic(err)
 	}

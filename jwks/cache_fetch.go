@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -144,15 +145,15 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	var errs []error
 	for _, r := range results {
 		for _, err := range r.skipped {
-			c.onError(err)
+			c.report(err)
 		}
 		if r.err != nil {
-			c.onError(r.err)
+			c.report(r.err)
 			errs = append(errs, r.err)
 		}
 	}
 	for _, err := range dropped {
-		c.onError(err)
+		c.report(err)
 	}
 	return errors.Join(errs...)
 }
@@ -239,4 +240,9 @@ func redact(u string) string {
 		return "(invalid URL)"
 	}
 	return p.Scheme + "://" + p.Host + p.Path
+}
+
+// report logs a failed fetch or a key left out of a set.
+func (c *Cache) report(err error) {
+	c.log.LogAttrs(context.Background(), slog.LevelWarn, "jwks: JWK Set", slog.Any("err", err))
 }

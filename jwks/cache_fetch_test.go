@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/execauth/execauth/internal/testkit"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -87,7 +90,7 @@ func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newCacheEnv(t, jwks.Config{Timeout: 500 * time.Millisecond})
+			e := newCacheEnv(t, jwks.CacheConfig{Timeout: 500 * time.Millisecond})
 			v := e.verifier(t)
 			raw := e.mint(t, e.key)
 			gen := e.cache.Generation()
@@ -121,7 +124,7 @@ func TestCacheFollowsRedirectOnSameHost(t *testing.T) {
 		}
 		_, _ = w.Write(body)
 	})
-	c, err := jwks.New(context.Background(), jwks.Config{URLs: []string{srv.URL + "/old"}})
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{URLs: []string{srv.URL + "/old"}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	assert.Equal(t, []string{sk.ID()}, kids(c.PublicKeys()))
@@ -133,7 +136,7 @@ func TestCacheFollowsRedirectOnSameHost(t *testing.T) {
 // 401), and the first good fetch brings them back.
 func TestCacheOutageBeyondMaxStale(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{MaxStale: 10 * time.Minute})
+	e := newCacheEnv(t, jwks.CacheConfig{MaxStale: 10 * time.Minute})
 	v := e.verifier(t)
 	raw := e.mint(t, e.key)
 	gen := e.cache.Generation()
@@ -170,14 +173,14 @@ func TestCacheStartWithoutKeys(t *testing.T) {
 	srv.setHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) })
 	clock := newStepClock()
 	var errs errorLog
-	cfg := jwks.Config{URLs: []string{srv.URL}, Now: clock.Now, OnError: errs.add}
+	cfg := jwks.CacheConfig{URLs: []string{srv.URL}, Now: clock.Now, Logger: testkit.ErrorLogger(errs.add)}
 
-	c, err := jwks.New(context.Background(), cfg)
+	c, err := jwks.NewCache(context.Background(), cfg)
 	require.ErrorIs(t, err, jwks.ErrKeysUnavailable, "without StartWithoutKeys")
 	assert.Nil(t, c)
 
 	cfg.StartWithoutKeys = true
-	c, err = jwks.New(context.Background(), cfg)
+	c, err = jwks.NewCache(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	assert.Equal(t, 2, errs.count(jwks.ErrKeysUnavailable))
@@ -206,7 +209,7 @@ func TestCacheStartWithoutKeys(t *testing.T) {
 // judges each token by the cache's keys alone.
 func TestCacheNeverDereferencesKeyURLs(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	evil := newStubJWKS(t)
 	attacker := signingKey(t, "", jwks.ES256)
 	evil.setKeys(t, attacker.Public())
@@ -269,7 +272,7 @@ func TestCacheBodyLimitIsExact(t *testing.T) {
 			t.Parallel()
 			srv := newStubJWKS(t)
 			srv.setBody(body)
-			c, err := jwks.New(context.Background(), jwks.Config{URLs: []string{srv.URL}, MaxBodySize: tc.limit, OnError: func(error) {}})
+			c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{URLs: []string{srv.URL}, MaxBodySize: tc.limit, Logger: slog.New(slog.DiscardHandler)})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
 				return
@@ -289,8 +292,8 @@ func TestCachePartialOutage(t *testing.T) {
 	clock := newStepClock()
 	a, b := signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.ES256)
 	srvA, srvB := newStubJWKS(t, a.Public()), newStubJWKS(t, b.Public())
-	c, err := jwks.New(context.Background(), jwks.Config{
-		URLs: []string{srvA.URL, srvB.URL}, MaxStale: 10 * time.Minute, Now: clock.Now, OnError: func(error) {},
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
+		URLs: []string{srvA.URL, srvB.URL}, MaxStale: 10 * time.Minute, Now: clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)

@@ -71,7 +71,7 @@ func flood(tb testing.TB, v *token.Verifier, tokens []string, workers int) []tim
 // near the 30 s cooldown. The design target, p99 under 1 ms, is measured by
 // BenchmarkCacheUnknownKIDFlood.
 func TestCacheUnknownKIDFlood(t *testing.T) {
-	e := newCacheEnv(t, jwks.Config{Cooldown: 30 * time.Second})
+	e := newCacheEnv(t, jwks.CacheConfig{Cooldown: 30 * time.Second})
 	v := e.verifier(t)
 	tokens := unknownKIDTokens(t, 10_000)
 
@@ -107,7 +107,7 @@ func BenchmarkCacheUnknownKIDFlood(b *testing.B) {
 	clock := newStepClock()
 	sk := signingKey(b, "", jwks.ES256)
 	srv := newStubJWKS(b, sk.Public())
-	c, err := jwks.New(context.Background(), jwks.Config{URLs: []string{srv.URL}, Now: clock.Now})
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{URLs: []string{srv.URL}, Now: clock.Now})
 	require.NoError(b, err)
 	b.Cleanup(c.Close)
 	v, err := token.NewVerifier(token.VerifierConfig{Keys: c, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now})
@@ -128,7 +128,7 @@ func BenchmarkCacheUnknownKIDFlood(b *testing.B) {
 // and a waiter that gives up returns at once without failing the others.
 func TestCacheConcurrentMissesShareOneFetch(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	next := signingKey(t, "", jwks.EdDSA)
 	body, err := jwks.MarshalSet(e.key.Public(), next.Public())
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/elliptic"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/execauth/execauth/internal/testkit"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
@@ -113,16 +116,16 @@ type cacheEnv struct {
 }
 
 // newCacheEnv starts the server and the cache. cfg.URLs defaults to the
-// server; Now and OnError are always the env's.
-func newCacheEnv(t *testing.T, cfg jwks.Config) *cacheEnv {
+// server; Now and Logger are always the env's.
+func newCacheEnv(t *testing.T, cfg jwks.CacheConfig) *cacheEnv {
 	t.Helper()
 	e := &cacheEnv{clock: newStepClock(), key: signingKey(t, "", jwks.ES256), errs: &errorLog{}}
 	e.srv = newStubJWKS(t, e.key.Public())
 	if cfg.URLs == nil {
 		cfg.URLs = []string{e.srv.URL}
 	}
-	cfg.Now, cfg.OnError = e.clock.Now, e.errs.add
-	c, err := jwks.New(context.Background(), cfg)
+	cfg.Now, cfg.Logger = e.clock.Now, testkit.ErrorLogger(e.errs.add)
+	c, err := jwks.NewCache(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	e.cache = c
@@ -151,7 +154,7 @@ func TestCachePeriodicRefreshPicksUpNewKey(t *testing.T) {
 	t.Parallel()
 	// The clock never moves, so the cooldown forbids fetches on unknown
 	// kids: only the refresh loop can bring the new key.
-	e := newCacheEnv(t, jwks.Config{RefreshInterval: 5 * time.Millisecond})
+	e := newCacheEnv(t, jwks.CacheConfig{RefreshInterval: 5 * time.Millisecond})
 	gen := e.cache.Generation()
 	next := signingKey(t, "", jwks.ES256)
 	e.srv.setKeys(t, e.key.Public(), next.Public())
@@ -165,7 +168,7 @@ func TestCachePeriodicRefreshPicksUpNewKey(t *testing.T) {
 
 func TestCacheRemovedKeyStopsVerifying(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	next := signingKey(t, "", jwks.ES256)
 	e.srv.setKeys(t, e.key.Public(), next.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
@@ -187,7 +190,7 @@ func TestCacheRemovedKeyStopsVerifying(t *testing.T) {
 
 func TestCacheGenerationStableWhenKeysAreNot(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	gen := e.cache.Generation()
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	assert.Equal(t, gen, e.cache.Generation(), "same keys fetched again")
@@ -202,7 +205,7 @@ func TestCacheGenerationStableWhenKeysAreNot(t *testing.T) {
 
 func TestCacheLookupRules(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	ed := signingKey(t, "", jwks.EdDSA)
 	es2 := signingKey(t, "", jwks.ES256)
 	e.srv.setKeys(t, e.key.Public(), ed.Public(), es2.Public())
@@ -212,7 +215,8 @@ func TestCacheLookupRules(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		kid, alg  string
+		kid       string
+		alg       jwks.Algorithm
 		wantKID   string
 		wantErr   error
 		wantFetch bool
@@ -244,7 +248,7 @@ func TestCacheLookupRules(t *testing.T) {
 }
 
 func TestCacheKnownKidLookupDoesNotAllocate(t *testing.T) {
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	ctx := context.Background()
 	kid := e.key.ID()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -260,7 +264,7 @@ func TestCacheLocalKeysOnly(t *testing.T) {
 	sk := signingKey(t, "local", jwks.ES256)
 	secret, err := jwks.NewKey("hmac", jwks.HS256, make([]byte, 32))
 	require.NoError(t, err)
-	c, err := jwks.New(context.Background(), jwks.Config{Keys: []jwks.Key{sk.Public(), secret}})
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{Keys: []jwks.Key{sk.Public(), secret}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
@@ -284,8 +288,8 @@ func TestCacheMergesURLsAndDropsAmbiguousKids(t *testing.T) {
 	srvA := newStubJWKS(t, a.Public(), twinA.Public(), localTwin.Public())
 	srvB := newStubJWKS(t, b.Public(), twinB.Public())
 	var errs errorLog
-	c, err := jwks.New(context.Background(), jwks.Config{
-		URLs: []string{srvA.URL, srvB.URL}, Keys: []jwks.Key{local.Public()}, OnError: errs.add,
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
+		URLs: []string{srvA.URL, srvB.URL}, Keys: []jwks.Key{local.Public()}, Logger: testkit.ErrorLogger(errs.add),
 	})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -302,7 +306,7 @@ func TestCacheKeepsOnlyUsableKeysOfMixedSet(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("testdata/ingest/mixed.json")
 	require.NoError(t, err)
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	e.srv.setBody(data)
 	require.NoError(t, e.cache.Refresh(context.Background()))
 
@@ -318,7 +322,7 @@ func TestCacheKeepsOnlyUsableKeysOfMixedSet(t *testing.T) {
 // TestCacheKeyfunc checks the golang-jwt seam with the same rules.
 func TestCacheKeyfunc(t *testing.T) {
 	t.Parallel()
-	e := newCacheEnv(t, jwks.Config{})
+	e := newCacheEnv(t, jwks.CacheConfig{})
 	pub, err := jwks.MarshalSet(e.key.Public())
 	require.NoError(t, err)
 	claims := jwt.MapClaims{"sub": "x"}
@@ -379,9 +383,9 @@ func TestCacheCloseStopsRefresh(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			// A cooldown of 1ns: only a closed cache keeps a miss from fetching.
-			c, err := jwks.New(ctx, jwks.Config{
+			c, err := jwks.NewCache(ctx, jwks.CacheConfig{
 				URLs: []string{srv.URL}, RefreshInterval: time.Millisecond, Cooldown: time.Nanosecond,
-				Client: &http.Client{Transport: rt}, OnError: func(error) {},
+				Client: &http.Client{Transport: rt}, Logger: slog.New(slog.DiscardHandler),
 			})
 			require.NoError(t, err)
 			require.Eventually(t, func() bool { return rt.n.Load() >= 3 }, 5*time.Second, time.Millisecond)
@@ -420,23 +424,23 @@ func TestNewRejectsConfig(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		cfg     jwks.Config
+		cfg     jwks.CacheConfig
 		wantErr error // nil: any error
 	}{
-		{name: "no URLs or keys", cfg: jwks.Config{}},
-		{name: "not http", cfg: jwks.Config{URLs: []string{"file:///etc/jwks.json"}}},
-		{name: "no host", cfg: jwks.Config{URLs: []string{"https:///jwks"}}},
-		{name: "negative timeout", cfg: jwks.Config{URLs: urls, Timeout: -time.Second}},
-		{name: "negative body size", cfg: jwks.Config{URLs: urls, MaxBodySize: -1}},
-		{name: "MaxStale not above interval", cfg: jwks.Config{URLs: urls, RefreshInterval: time.Hour, MaxStale: time.Hour}},
-		{name: "zero Key", cfg: jwks.Config{Keys: []jwks.Key{{}}}, wantErr: jwks.ErrUnsupportedKey},
-		{name: "duplicate local kid", cfg: jwks.Config{Keys: []jwks.Key{k, k}}, wantErr: jwks.ErrInvalidKID},
-		{name: "local key without kid next to URLs", cfg: jwks.Config{URLs: urls, Keys: []jwks.Key{noKID}}, wantErr: jwks.ErrInvalidKID},
+		{name: "no URLs or keys", cfg: jwks.CacheConfig{}},
+		{name: "not http", cfg: jwks.CacheConfig{URLs: []string{"file:///etc/jwks.json"}}},
+		{name: "no host", cfg: jwks.CacheConfig{URLs: []string{"https:///jwks"}}},
+		{name: "negative timeout", cfg: jwks.CacheConfig{URLs: urls, Timeout: -time.Second}},
+		{name: "negative body size", cfg: jwks.CacheConfig{URLs: urls, MaxBodySize: -1}},
+		{name: "MaxStale not above interval", cfg: jwks.CacheConfig{URLs: urls, RefreshInterval: time.Hour, MaxStale: time.Hour}},
+		{name: "zero Key", cfg: jwks.CacheConfig{Keys: []jwks.Key{{}}}, wantErr: jwks.ErrUnsupportedKey},
+		{name: "duplicate local kid", cfg: jwks.CacheConfig{Keys: []jwks.Key{k, k}}, wantErr: jwks.ErrInvalidKID},
+		{name: "local key without kid next to URLs", cfg: jwks.CacheConfig{URLs: urls, Keys: []jwks.Key{noKID}}, wantErr: jwks.ErrInvalidKID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := jwks.New(context.Background(), tc.cfg)
+			c, err := jwks.NewCache(context.Background(), tc.cfg)
 			require.Error(t, err)
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)

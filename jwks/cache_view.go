@@ -27,7 +27,7 @@ var errStale = fmt.Errorf("%w: JWK Set never fetched or older than MaxStale", Er
 
 // find looks kid up in v. A miss that a URL not loaded could explain is
 // [ErrKeysUnavailable], not [ErrUnknownKey].
-func (v *view) find(kid, alg string) (Key, error) {
+func (v *view) find(kid string, alg Algorithm) (Key, error) {
 	var k Key
 	var err error
 	switch found, ok := v.byKID[kid]; {
@@ -118,7 +118,7 @@ func (c *Cache) publish(now time.Time) []error {
 // origin names where a key came from, for reports.
 func (c *Cache) origin(i int) string {
 	if i < 0 {
-		return "Config.Keys"
+		return "CacheConfig.Keys"
 	}
 	return redact(c.urls[i])
 }

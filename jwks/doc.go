@@ -26,7 +26,7 @@
 // key, and of a token.Verifier for the issuer's own tokens. A verifier in
 // another service fetches the set instead:
 //
-//	keys, err := jwks.New(ctx, jwks.Config{URLs: []string{"https://scheduler.internal/.well-known/jwks.json"}})
+//	keys, err := jwks.NewCache(ctx, jwks.CacheConfig{URLs: []string{"https://scheduler.internal/.well-known/jwks.json"}})
 //	defer keys.Close()
 //	v, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}})
 package jwks

@@ -18,22 +18,24 @@ const GenerateRSABits = 2048
 // as long as the hash (32, 48 or 64 bytes). Randomness comes from
 // crypto/rand. Any other alg, "none" included, fails with
 // [ErrUnsupportedAlgorithm].
-func Generate(alg string) (*SigningKey, error) {
+func Generate(alg Algorithm) (*SigningKey, error) {
+	sp := lookupSpec(alg)
+	if sp == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
+	}
 	var private any
 	var err error
-	switch alg {
-	case EdDSA:
+	switch sp.family {
+	case familyEdDSA:
 		_, private, err = ed25519.GenerateKey(rand.Reader)
-	case ES256, ES384, ES512:
-		private, err = ecdsa.GenerateKey(curveFor(alg), rand.Reader)
-	case RS256, RS384, RS512, PS256, PS384, PS512:
+	case familyEC:
+		private, err = ecdsa.GenerateKey(sp.curve, rand.Reader)
+	case familyRSA, familyPSS:
 		private, err = rsa.GenerateKey(rand.Reader, GenerateRSABits)
-	case HS256, HS384, HS512:
-		secret := make([]byte, hashSize(alg))
+	case familyHMAC:
+		secret := make([]byte, sp.hash.Size())
 		_, err = rand.Read(secret)
 		private = secret
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("jwks: generate %s: %w", alg, err)

@@ -16,7 +16,7 @@ import (
 func TestGenerate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		alg   string
+		alg   jwks.Algorithm
 		check func(t *testing.T, private any)
 	}{
 		{jwks.EdDSA, func(t *testing.T, p any) { assert.Len(t, p, ed25519.PrivateKeySize) }},
@@ -32,7 +32,7 @@ func TestGenerate(t *testing.T) {
 		{jwks.HS512, func(t *testing.T, p any) { assert.Len(t, p, 64) }},
 	}
 	for _, tc := range tests {
-		t.Run(tc.alg, func(t *testing.T) {
+		t.Run(string(tc.alg), func(t *testing.T) {
 			t.Parallel()
 			k, err := jwks.Generate(tc.alg)
 			require.NoError(t, err)
@@ -61,9 +61,9 @@ func curveIs(c elliptic.Curve) func(t *testing.T, private any) {
 
 func TestGenerateRefuses(t *testing.T) {
 	t.Parallel()
-	for _, alg := range []string{"none", "", "es256", "HS1", "RSA-OAEP"} {
+	for _, alg := range []jwks.Algorithm{"none", "", "es256", "HS1", "RSA-OAEP"} {
 		k, err := jwks.Generate(alg)
-		require.ErrorIs(t, err, jwks.ErrUnsupportedAlgorithm, alg)
+		require.ErrorIs(t, err, jwks.ErrUnsupportedAlgorithm, string(alg))
 		assert.Nil(t, k)
 	}
 }

@@ -89,7 +89,7 @@ func TestHandlerServesOnlyPublicKeys(t *testing.T) {
 	}
 	assert.Equal(t, []any{"RSA", "EC", "OKP"}, ktys)
 	for _, leak := range []string{
-		`"hs"`, jwks.HS512, base64.RawURLEncoding.EncodeToString(secret), string(secret[:20]),
+		`"hs"`, string(jwks.HS512), base64.RawURLEncoding.EncodeToString(secret), string(secret[:20]),
 		base64.RawURLEncoding.EncodeToString(rsaKey(t).D.Bytes()[:32]),
 	} {
 		assert.NotContains(t, string(body), leak)

@@ -56,7 +56,7 @@ func TestParseKeyBindsAndVerifies(t *testing.T) {
 	tests := []struct {
 		name    string
 		jwk     map[string]any
-		wantAlg string
+		wantAlg jwks.Algorithm
 		verify  func(t *testing.T, material any)
 	}{
 		{

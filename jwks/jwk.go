@@ -30,7 +30,7 @@ type publicJWK struct {
 // (§6.3.1). An HMAC secret is never published: it fails with
 // [ErrUnsupportedKey], as does the zero Key.
 func (k Key) MarshalJSON() ([]byte, error) {
-	j := publicJWK{Use: "sig", Alg: k.alg, Kid: k.id}
+	j := publicJWK{Use: "sig", Alg: string(k.alg), Kid: k.id}
 	switch m := k.material.(type) {
 	case *ecdsa.PublicKey:
 		crv, x, y, err := ecParams(m)

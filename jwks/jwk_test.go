@@ -61,7 +61,7 @@ func TestMarshalJSONMembers(t *testing.T) {
 			assert.Equal(t, tc.members, slices.Sorted(maps.Keys(m)))
 			assert.Equal(t, tc.kty, m["kty"])
 			assert.Equal(t, "sig", m["use"])
-			assert.Equal(t, tc.key.Algorithm(), m["alg"])
+			assert.Equal(t, string(tc.key.Algorithm()), m["alg"])
 			assert.Equal(t, tc.key.ID(), m["kid"])
 			if tc.crv != "" {
 				assert.Equal(t, tc.crv, m["crv"])
@@ -85,7 +85,7 @@ func TestMarshalJSONWithoutKID(t *testing.T) {
 	k := mustKey(t, "", "", &ecKey(t, elliptic.P256()).PublicKey)
 	m := marshalMembers(t, k)
 	assert.NotContains(t, m, "kid")
-	assert.Equal(t, jwks.ES256, m["alg"])
+	assert.Equal(t, string(jwks.ES256), m["alg"])
 }
 
 // leadingZeroKey returns the P-256 key with the smallest scalar whose x (or

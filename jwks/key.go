@@ -5,26 +5,8 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"fmt"
-)
-
-// Algorithms this package binds keys to (RFC 7518 §3.1, RFC 8037 §3.1).
-const (
-	EdDSA = "EdDSA"
-	ES256 = "ES256"
-	ES384 = "ES384"
-	ES512 = "ES512"
-	RS256 = "RS256"
-	RS384 = "RS384"
-	RS512 = "RS512"
-	PS256 = "PS256"
-	PS384 = "PS384"
-	PS512 = "PS512"
-	HS256 = "HS256"
-	HS384 = "HS384"
-	HS512 = "HS512"
 )
 
 // MinRSABits is the smallest RSA modulus accepted for signing or verifying.
@@ -40,7 +22,8 @@ const MaxKIDLen = 256
 // Material rather than as whole values.
 type Key struct {
 	id       string
-	alg      string
+	alg      Algorithm
+	spec     *spec    // alg's row of the algorithm table; nil in the zero Key
 	material any      // *ecdsa.PublicKey, ed25519.PublicKey, *rsa.PublicKey or []byte
 	mac      *macPool // keyed HMAC states for a []byte secret, shared by copies
 }
@@ -51,7 +34,7 @@ type Key struct {
 // alg. It refuses weak keys and keys that do not fit the algorithm. An empty
 // kid is allowed for a key used on its own. Given a private key, it keeps
 // only the public half.
-func NewKey(kid, alg string, key any) (Key, error) {
+func NewKey(kid string, alg Algorithm, key any) (Key, error) {
 	if kid != "" && !ValidKID(kid) {
 		return Key{}, ErrInvalidKID
 	}
@@ -61,7 +44,8 @@ func NewKey(kid, alg string, key any) (Key, error) {
 			return Key{}, err
 		}
 	}
-	if err := checkKey(alg, key); err != nil {
+	sp, err := checkKey(alg, key)
+	if err != nil {
 		return Key{}, err
 	}
 	// Keep only the public half, so that a Key never carries private
@@ -69,20 +53,20 @@ func NewKey(kid, alg string, key any) (Key, error) {
 	switch k := publicOf(key).(type) {
 	case []byte:
 		secret := append([]byte(nil), k...)
-		return Key{id: kid, alg: alg, material: secret, mac: newMACPool(alg, secret)}, nil
+		return Key{id: kid, alg: alg, spec: sp, material: secret, mac: newMACPool(sp.hash, secret)}, nil
 	case ed25519.PublicKey:
 		key = append(ed25519.PublicKey(nil), k...)
 	default:
 		key = k
 	}
-	return Key{id: kid, alg: alg, material: key}, nil
+	return Key{id: kid, alg: alg, spec: sp, material: key}, nil
 }
 
 // ID returns the key id ("" if the key has none).
 func (k Key) ID() string { return k.id }
 
 // Algorithm returns the one JWS alg this key verifies.
-func (k Key) Algorithm() string { return k.alg }
+func (k Key) Algorithm() Algorithm { return k.alg }
 
 // Material returns the key for signature checks: *ecdsa.PublicKey,
 // ed25519.PublicKey, *rsa.PublicKey, or the HMAC secret as []byte (do not
@@ -100,14 +84,14 @@ func (k Key) IsSymmetric() bool {
 // [ErrKidRequired], [ErrAlgorithmMismatch] or [ErrKeysUnavailable], and are
 // safe for concurrent use.
 type Lookup interface {
-	LookupKey(ctx context.Context, kid, alg string) (Key, error)
+	LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, error)
 }
 
 // LookupFunc adapts a function to [Lookup].
-type LookupFunc func(ctx context.Context, kid, alg string) (Key, error)
+type LookupFunc func(ctx context.Context, kid string, alg Algorithm) (Key, error)
 
 // LookupKey calls f.
-func (f LookupFunc) LookupKey(ctx context.Context, kid, alg string) (Key, error) {
+func (f LookupFunc) LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, error) {
 	return f(ctx, kid, alg)
 }
 
@@ -126,7 +110,7 @@ func ValidKID(kid string) bool {
 
 // DeriveAlgorithm returns the algorithm a public or private key implies. HMAC
 // secrets imply none and fail with [ErrUnsupportedKey].
-func DeriveAlgorithm(key any) (string, error) {
+func DeriveAlgorithm(key any) (Algorithm, error) {
 	switch k := publicOf(key).(type) {
 	case *rsa.PublicKey:
 		return RS256, nil
@@ -136,13 +120,10 @@ func DeriveAlgorithm(key any) (string, error) {
 		if k == nil {
 			break
 		}
-		switch k.Curve {
-		case elliptic.P256():
-			return ES256, nil
-		case elliptic.P384():
-			return ES384, nil
-		case elliptic.P521():
-			return ES512, nil
+		for _, s := range specs {
+			if s.family == familyEC && s.curve == k.Curve {
+				return s.alg, nil
+			}
 		}
 	}
 	return "", fmt.Errorf("%w: %T", ErrUnsupportedKey, key)
@@ -183,77 +164,57 @@ func publicOf(key any) any {
 	return key
 }
 
-// curveFor returns the curve an ES* alg requires (RFC 7518 §3.4), or nil.
-func curveFor(alg string) elliptic.Curve {
-	switch alg {
-	case ES256:
-		return elliptic.P256()
-	case ES384:
-		return elliptic.P384()
-	case ES512:
-		return elliptic.P521()
+// checkKey verifies that key (public, private or secret) fits alg and is
+// strong enough, and returns alg's row of the algorithm table.
+func checkKey(alg Algorithm, key any) (*spec, error) {
+	sp := lookupSpec(alg)
+	if sp == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
 	}
-	return nil
-}
-
-// hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
-func hashSize(alg string) int {
-	switch alg {
-	case HS256, HS384, HS512:
-		return hashFor(alg).Size()
-	}
-	return 0
-}
-
-// checkKey verifies that key (public, private or secret) fits alg and is strong
-// enough.
-func checkKey(alg string, key any) error {
-	if n := hashSize(alg); n > 0 {
+	if sp.family == familyHMAC {
 		b, ok := key.([]byte)
 		if !ok {
-			return fmt.Errorf("%w: %s needs a []byte secret", ErrKeyMismatch, alg)
+			return nil, fmt.Errorf("%w: %s needs a []byte secret", ErrKeyMismatch, alg)
 		}
-		if len(b) < n {
-			return fmt.Errorf("%w: %s secret of %d bytes, need %d", ErrWeakKey, alg, len(b), n)
+		if n := sp.hash.Size(); len(b) < n {
+			return nil, fmt.Errorf("%w: %s secret of %d bytes, need %d", ErrWeakKey, alg, len(b), n)
 		}
-		return nil
+		return sp, nil
 	}
 	pub := publicOf(key)
-	switch alg {
-	case EdDSA:
+	switch sp.family {
+	case familyEdDSA:
 		if k, ok := pub.(ed25519.PublicKey); ok && len(k) == ed25519.PublicKeySize {
-			return nil
+			return sp, nil
 		}
-	case ES256, ES384, ES512:
-		if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve == curveFor(alg) {
+	case familyEC:
+		if k, ok := pub.(*ecdsa.PublicKey); ok && k != nil && k.Curve == sp.curve {
 			if k.X == nil || k.Y == nil {
-				return fmt.Errorf("%w: EC key without a point", ErrUnsupportedKey)
+				return nil, fmt.Errorf("%w: EC key without a point", ErrUnsupportedKey)
 			}
 			if _, err := k.Bytes(); err != nil { // rejects points off the curve
-				return fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
+				return nil, fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
 			}
-			return nil
+			return sp, nil
 		}
-	case RS256, RS384, RS512, PS256, PS384, PS512:
+	case familyRSA, familyPSS:
 		if k, ok := pub.(*rsa.PublicKey); ok && k != nil {
 			if k.N == nil || k.N.BitLen() < MinRSABits {
-				return fmt.Errorf("%w: RSA key under %d bits", ErrWeakKey, MinRSABits)
+				return nil, fmt.Errorf("%w: RSA key under %d bits", ErrWeakKey, MinRSABits)
 			}
 			if k.E < 3 || k.E%2 == 0 { // crypto/rsa refuses these when verifying
-				return fmt.Errorf("%w: RSA exponent %d", ErrUnsupportedKey, k.E)
+				return nil, fmt.Errorf("%w: RSA exponent %d", ErrUnsupportedKey, k.E)
 			}
-			return nil
+			return sp, nil
 		}
-	default:
-		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
 	}
-	return fmt.Errorf("%w: %T for %s", ErrKeyMismatch, key, alg)
+	return nil, fmt.Errorf("%w: %T for %s", ErrKeyMismatch, key, alg)
 }
 
 // selectKey applies the kid rules shared by every key set: with a kid, the key
 // of that id; without one, the single key bound to alg. The chosen key must be
 // bound to alg.
-func selectKey(keys []Key, kid, alg string) (Key, error) {
+func selectKey(keys []Key, kid string, alg Algorithm) (Key, error) {
 	if kid == "" {
 		var found Key
 		n := 0

@@ -67,21 +67,21 @@ func edKey(t testing.TB) ed25519.PrivateKey {
 }
 
 // signingKey binds a fresh key of alg to kid.
-func signingKey(t testing.TB, kid, alg string) *jwks.SigningKey {
+func signingKey(t testing.TB, kid string, alg jwks.Algorithm) *jwks.SigningKey {
 	t.Helper()
 	g, err := jwks.Generate(alg)
 	require.NoError(t, err)
 	return mustSigningKey(t, kid, alg, g.Private())
 }
 
-func mustSigningKey(t testing.TB, kid, alg string, private any) *jwks.SigningKey {
+func mustSigningKey(t testing.TB, kid string, alg jwks.Algorithm, private any) *jwks.SigningKey {
 	t.Helper()
 	k, err := jwks.NewSigningKey(kid, alg, private)
 	require.NoError(t, err)
 	return k
 }
 
-func mustKey(t testing.TB, kid, alg string, material any) jwks.Key {
+func mustKey(t testing.TB, kid string, alg jwks.Algorithm, material any) jwks.Key {
 	t.Helper()
 	k, err := jwks.NewKey(kid, alg, material)
 	require.NoError(t, err)
@@ -101,7 +101,7 @@ func TestNewKeyDerivesAlgorithm(t *testing.T) {
 	tests := []struct {
 		name string
 		key  any
-		want string
+		want jwks.Algorithm
 	}{
 		{"RSA", &rk.PublicKey, jwks.RS256},
 		{"P-256", &ecKey(t, elliptic.P256()).PublicKey, jwks.ES256},
@@ -136,7 +136,7 @@ func TestNewKeyRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
 		kid     string
-		alg     string
+		alg     jwks.Algorithm
 		key     any
 		wantErr error
 	}{
@@ -196,7 +196,7 @@ func TestNewKeyAcceptsKIDs(t *testing.T) {
 
 func TestNewKeyHMACBoundaries(t *testing.T) {
 	t.Parallel()
-	for alg, n := range map[string]int{jwks.HS256: 32, jwks.HS384: 48, jwks.HS512: 64} {
+	for alg, n := range map[jwks.Algorithm]int{jwks.HS256: 32, jwks.HS384: 48, jwks.HS512: 64} {
 		k, err := jwks.NewKey("h", alg, secretOf(n))
 		require.NoError(t, err, alg)
 		assert.True(t, k.IsSymmetric())

@@ -101,7 +101,7 @@ func (kr *Keyring) Holds(kid string) bool {
 
 // LookupKey returns the key that verifies a token of the keyring's own: the
 // active, a published or a retiring key, by the kid rules of [Lookup].
-func (kr *Keyring) LookupKey(_ context.Context, kid, alg string) (Key, error) {
+func (kr *Keyring) LookupKey(_ context.Context, kid string, alg Algorithm) (Key, error) {
 	return selectKey(kr.load().verify, kid, alg)
 }
 

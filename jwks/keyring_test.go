@@ -172,11 +172,11 @@ func TestKeyringRotateToRereadKey(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	b := signingKey(t, "", jwks.ES256)
-	require.NoError(t, jwks.WriteFile(dir+"/b.pem", b))
+	require.NoError(t, jwks.WriteSigningKey(dir+"/b.pem", b))
 	ring := newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, newStepClock())
 	require.NoError(t, ring.Publish(b))
 
-	again, err := jwks.ReadFile(dir+"/b.pem", "", "")
+	again, err := jwks.ReadSigningKey(dir+"/b.pem", "", "")
 	require.NoError(t, err)
 	require.NoError(t, ring.Rotate(again))
 	assert.Equal(t, b.ID(), ring.Active().ID())
@@ -238,7 +238,7 @@ func TestKeyringRotationUnderLoad(t *testing.T) {
 	const rotations, workers = 20, 8
 	next := make([]*jwks.SigningKey, rotations)
 	for i := range next {
-		next[i] = signingKey(t, "", []string{jwks.ES256, jwks.EdDSA}[i%2])
+		next[i] = signingKey(t, "", []jwks.Algorithm{jwks.ES256, jwks.EdDSA}[i%2])
 	}
 
 	var verified, failed atomic.Int64

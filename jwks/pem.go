@@ -64,7 +64,7 @@ func MarshalPublic(k Key) ([]byte, error) {
 // HMAC secret in base64url; its alg defaults to HS512. Exactly one PEM block
 // is accepted, with nothing but whitespace around it; encrypted keys, other
 // block types and weak keys are refused.
-func ParsePrivate(data []byte, kid, alg string) (*SigningKey, error) {
+func ParsePrivate(data []byte, kid string, alg Algorithm) (*SigningKey, error) {
 	block, err := onePEM(data)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func ParsePrivate(data []byte, kid, alg string) (*SigningKey, error) {
 // the default id of the matching [SigningKey]. Given a private key file it
 // returns the public half, and given an HMAC secret file the secret (which
 // is what verifies HS* tokens), with the rules of [ParsePrivate].
-func ParsePublic(data []byte, kid, alg string) (Key, error) {
+func ParsePublic(data []byte, kid string, alg Algorithm) (Key, error) {
 	block, err := onePEM(data)
 	if err != nil {
 		return Key{}, err
@@ -101,10 +101,10 @@ func ParsePublic(data []byte, kid, alg string) (Key, error) {
 	return NewKey(kid, alg, pub)
 }
 
-// WriteFile writes k to path as [MarshalPrivate] encodes it, with mode 0600,
+// WriteSigningKey writes k to path as [MarshalPrivate] encodes it, with mode 0600,
 // through a temporary file, fsync and rename: a reader sees the old key or
 // the new one, never part of one.
-func WriteFile(path string, k *SigningKey) error {
+func WriteSigningKey(path string, k *SigningKey) error {
 	data, err := MarshalPrivate(k)
 	if err != nil {
 		return err
@@ -113,8 +113,8 @@ func WriteFile(path string, k *SigningKey) error {
 	return atomicfile.Write(path, data)
 }
 
-// ReadFile reads a key file and parses it with [ParsePrivate].
-func ReadFile(path, kid, alg string) (*SigningKey, error) {
+// ReadSigningKey reads a key file and parses it with [ParsePrivate].
+func ReadSigningKey(path, kid string, alg Algorithm) (*SigningKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
@@ -143,7 +143,7 @@ func onePEM(data []byte) (*pem.Block, error) {
 
 // parsePrivate builds a signing key from a private key block, or from data
 // as a secret when block is nil.
-func parsePrivate(block *pem.Block, data []byte, kid, alg string) (*SigningKey, error) {
+func parsePrivate(block *pem.Block, data []byte, kid string, alg Algorithm) (*SigningKey, error) {
 	if block == nil {
 		secret, err := decodeSecret(data)
 		if err != nil {

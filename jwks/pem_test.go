@@ -34,12 +34,12 @@ func equalPrivate(t testing.TB, want, got *jwks.SigningKey) {
 func TestPrivateRoundTrip(t *testing.T) {
 	t.Parallel()
 	rsaSK := mustSigningKey(t, "", "", rsaKey(t))
-	keys := map[string]*jwks.SigningKey{jwks.RS256: rsaSK}
-	for _, alg := range []string{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.HS256, jwks.HS384, jwks.HS512} {
+	keys := map[jwks.Algorithm]*jwks.SigningKey{jwks.RS256: rsaSK}
+	for _, alg := range []jwks.Algorithm{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.HS256, jwks.HS384, jwks.HS512} {
 		keys[alg] = signingKey(t, "", alg)
 	}
 	for alg, k := range keys {
-		t.Run(alg, func(t *testing.T) {
+		t.Run(string(alg), func(t *testing.T) {
 			t.Parallel()
 			data, err := jwks.MarshalPrivate(k)
 			require.NoError(t, err)
@@ -69,8 +69,8 @@ func TestParsePrivateOpenSSLFormats(t *testing.T) {
 	tests := []struct {
 		file string
 		kid  string
-		alg  string
-		want string
+		alg  jwks.Algorithm
+		want jwks.Algorithm
 	}{
 		{file: "rsa2048-pkcs1.pem", want: jwks.RS256},
 		{file: "rsa2048-pkcs1.pem", alg: jwks.PS256, want: jwks.PS256},
@@ -78,7 +78,7 @@ func TestParsePrivateOpenSSLFormats(t *testing.T) {
 		{file: "ed25519-pkcs8.pem", want: jwks.EdDSA},
 	}
 	for _, tc := range tests {
-		t.Run(tc.file+" "+tc.alg, func(t *testing.T) {
+		t.Run(tc.file+" "+string(tc.alg), func(t *testing.T) {
 			t.Parallel()
 			k, err := jwks.ParsePrivate(readTestdata(t, tc.file), tc.kid, tc.alg)
 			require.NoError(t, err)
@@ -106,7 +106,7 @@ func TestParsePrivateRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    string
-		alg     string
+		alg     jwks.Algorithm
 		wantErr error
 	}{
 		{"RSA 1024", string(readTestdata(t, "rsa1024-pkcs1.pem")), "", jwks.ErrWeakKey},
@@ -183,7 +183,7 @@ func TestParsePublic(t *testing.T) {
 		name string
 		data []byte
 		kid  string
-		alg  string
+		alg  jwks.Algorithm
 		want jwks.Key
 	}{
 		{name: "PKIX from OpenSSL", data: readTestdata(t, "rsa2048-public.pem"), want: private.Public()},
@@ -221,7 +221,7 @@ func TestParsePublicRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		alg     string
+		alg     jwks.Algorithm
 		wantErr error
 	}{
 		{"RSA 1024", weakPEM, "", jwks.ErrWeakKey},
@@ -258,13 +258,13 @@ func TestWriteFile(t *testing.T) {
 	t.Parallel()
 	tests := []*jwks.SigningKey{signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.HS512)}
 	for _, k := range tests {
-		t.Run(k.Algorithm(), func(t *testing.T) {
+		t.Run(string(k.Algorithm()), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "key")
 			require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
 
-			require.NoError(t, jwks.WriteFile(path, k))
+			require.NoError(t, jwks.WriteSigningKey(path, k))
 			info, err := os.Stat(path)
 			require.NoError(t, err)
 			assert.Equal(t, fs.FileMode(0o600), info.Mode().Perm(), "an existing 0644 file is replaced")
@@ -272,7 +272,7 @@ func TestWriteFile(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, entries, 1, "no temporary file left")
 
-			got, err := jwks.ReadFile(path, "", k.Algorithm())
+			got, err := jwks.ReadSigningKey(path, "", k.Algorithm())
 			require.NoError(t, err)
 			assert.Equal(t, k.ID(), got.ID())
 			equalPrivate(t, k, got)
@@ -283,13 +283,13 @@ func TestWriteFile(t *testing.T) {
 func TestWriteFileRefusesAndLeavesNothing(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "key")
-	require.ErrorIs(t, jwks.WriteFile(path, nil), jwks.ErrUnsupportedKey)
+	require.ErrorIs(t, jwks.WriteSigningKey(path, nil), jwks.ErrUnsupportedKey)
 	_, err := os.Stat(path)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 
-	_, err = jwks.ReadFile(path, "", "")
+	_, err = jwks.ReadSigningKey(path, "", "")
 	require.ErrorIs(t, err, fs.ErrNotExist)
 
 	k := signingKey(t, "", jwks.ES256)
-	require.Error(t, jwks.WriteFile(filepath.Join(t.TempDir(), "missing", "key"), k))
+	require.Error(t, jwks.WriteSigningKey(filepath.Join(t.TempDir(), "missing", "key"), k))
 }

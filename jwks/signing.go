@@ -2,19 +2,26 @@ package jwks
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"math/big"
 )
 
 // SigningKey is a private key (or HMAC secret) bound to one algorithm and key
-// id. It never prints its private half: fmt and slog show only kid and alg.
-// It is immutable and safe for concurrent use.
+// id. The private key may be any crypto.Signer, so a key held in a KMS or an
+// HSM signs without ever leaving it. It never prints its private half: fmt
+// and slog show only kid and alg. It is immutable and safe for concurrent use
+// (as far as its crypto.Signer is).
 type SigningKey struct {
 	private any // crypto.Signer or []byte
 	public  Key
@@ -30,12 +37,14 @@ type SigningKeys interface {
 
 var _ SigningKeys = (*SigningKey)(nil)
 
-// NewSigningKey binds a private key (*ecdsa.PrivateKey, ed25519.PrivateKey,
-// *rsa.PrivateKey) or an HMAC secret ([]byte) to alg and kid. An empty alg is
-// derived as in [NewKey] (HMAC needs one). An empty kid becomes the RFC 7638
-// thumbprint of the public key; for HMAC it becomes an id derived from the
-// secret with HMAC-SHA-256, which reveals nothing about the secret.
-func NewSigningKey(kid, alg string, private any) (*SigningKey, error) {
+// NewSigningKey binds a private key to kid and alg: an *ecdsa.PrivateKey,
+// ed25519.PrivateKey or *rsa.PrivateKey, any other crypto.Signer whose
+// Public() is an ECDSA, Ed25519 or RSA key (a KMS or HSM key signs through
+// the signer), or an HMAC secret as []byte. An empty alg is derived as in
+// [NewKey] (HMAC needs one). An empty kid becomes the RFC 7638 thumbprint of
+// the public key; for HMAC it becomes an id derived from the secret with
+// HMAC-SHA-256, which reveals nothing about the secret.
+func NewSigningKey(kid string, alg Algorithm, private any) (*SigningKey, error) {
 	if p, ok := private.(*ed25519.PrivateKey); ok && p != nil {
 		private = *p
 	}
@@ -53,6 +62,10 @@ func NewSigningKey(kid, alg string, private any) (*SigningKey, error) {
 			return nil, fmt.Errorf("%w: EC private key without a scalar", ErrUnsupportedKey)
 		}
 	case *rsa.PrivateKey:
+	case crypto.Signer: // a KMS, HSM or agent key: checked through its Public()
+		if k == nil {
+			return nil, fmt.Errorf("%w: nil signer", ErrUnsupportedKey)
+		}
 	default:
 		return nil, fmt.Errorf("%w: %T is not a private key", ErrUnsupportedKey, private)
 	}
@@ -99,13 +112,64 @@ func defaultKID(key any) (string, error) {
 func (k *SigningKey) ID() string { return k.public.id }
 
 // Algorithm returns the JWS alg this key signs with.
-func (k *SigningKey) Algorithm() string { return k.public.alg }
+func (k *SigningKey) Algorithm() Algorithm { return k.public.alg }
 
 // Private returns the crypto.Signer or HMAC secret. Do not modify it.
 func (k *SigningKey) Private() any { return k.private }
 
 // Public returns the verification key (for HMAC, the same secret).
 func (k *SigningKey) Public() Key { return k.public }
+
+// Sign returns the JWS signature (RFC 7515 §5.1) of signingInput, the
+// "header.payload" of a compact token, made with the key's algorithm: r‖s of
+// fixed size for ES* (RFC 7518 §3.4), the raw signature otherwise. RSA-PSS
+// uses a salt as long as the hash.
+func (k *SigningKey) Sign(signingInput string) ([]byte, error) {
+	sp := k.public.spec
+	msg := []byte(signingInput)
+	switch p := k.private.(type) {
+	case []byte:
+		mac := hmac.New(sp.hash.New, p)
+		mac.Write(msg)
+		return mac.Sum(nil), nil
+	case crypto.Signer:
+		var opts crypto.SignerOpts = sp.hash
+		digest := msg // Ed25519 signs the message itself
+		if sp.family != familyEdDSA {
+			h := sp.hash.New()
+			h.Write(msg)
+			digest = h.Sum(nil)
+		}
+		if sp.family == familyPSS {
+			opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: sp.hash}
+		}
+		sig, err := p.Sign(rand.Reader, digest, opts)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: sign: %w", err)
+		}
+		if sp.family == familyEC {
+			return fixedECDSA(sig, sp.curve)
+		}
+		return sig, nil
+	}
+	return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, k.private)
+}
+
+// fixedECDSA turns an ASN.1 ECDSA signature, as crypto.Signer returns it,
+// into the fixed-size r‖s of JWS.
+func fixedECDSA(der []byte, curve elliptic.Curve) ([]byte, error) {
+	var rs struct{ R, S *big.Int }
+	rest, err := asn1.Unmarshal(der, &rs)
+	n := (curve.Params().BitSize + 7) / 8
+	if err != nil || len(rest) != 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 ||
+		rs.R.BitLen() > 8*n || rs.S.BitLen() > 8*n {
+		return nil, fmt.Errorf("%w: signer returned a malformed ECDSA signature", ErrUnsupportedKey)
+	}
+	out := make([]byte, 2*n)
+	rs.R.FillBytes(out[:n])
+	rs.S.FillBytes(out[n:])
+	return out, nil
+}
 
 // Active returns k: a single key is always the active one.
 func (k *SigningKey) Active() *SigningKey { return k }
@@ -130,5 +194,5 @@ func (k Key) Format(f fmt.State, _ rune) {
 
 // LogValue logs only kid and alg.
 func (k Key) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("kid", k.id), slog.String("alg", k.alg))
+	return slog.GroupValue(slog.String("kid", k.id), slog.String("alg", string(k.alg)))
 }

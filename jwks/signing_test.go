@@ -22,7 +22,7 @@ func TestNewSigningKeyDefaultKIDIsThumbprint(t *testing.T) {
 	tests := []struct {
 		name    string
 		private any
-		alg     string
+		alg     jwks.Algorithm
 	}{
 		{"EC", ecKey(t, elliptic.P384()), jwks.ES384},
 		{"Ed25519", edKey(t), jwks.EdDSA},
@@ -88,7 +88,7 @@ func TestNewSigningKeyRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
 		kid     string
-		alg     string
+		alg     jwks.Algorithm
 		private any
 		wantErr error
 	}{

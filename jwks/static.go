@@ -33,7 +33,7 @@ func NewStatic(keys ...Key) (*Static, error) {
 }
 
 // LookupKey returns the key for kid bound to alg; see [Lookup].
-func (s *Static) LookupKey(_ context.Context, kid, alg string) (Key, error) {
+func (s *Static) LookupKey(_ context.Context, kid string, alg Algorithm) (Key, error) {
 	return selectKey(s.keys, kid, alg)
 }
 

@@ -21,7 +21,7 @@ func TestStaticLookup(t *testing.T) {
 	tests := []struct {
 		name    string
 		kid     string
-		alg     string
+		alg     jwks.Algorithm
 		want    jwks.Key
 		wantErr error
 	}{

@@ -40,12 +40,12 @@ func (k Key) Verify(signingInput string, sig []byte) error {
 	case *ecdsa.PublicKey:
 		n := (pub.Curve.Params().BitSize + 7) / 8
 		if len(sig) == 2*n {
-			h := hashFor(k.alg)
+			h := k.spec.hash
 			ok = ecdsa.VerifyASN1(pub, digest(d, h, msg), appendDER(sc.der[:0], sig[:n], sig[n:]))
 		}
 	case *rsa.PublicKey:
-		h := hashFor(k.alg)
-		if isPSS(k.alg) {
+		h := k.spec.hash
+		if k.spec.family == familyPSS {
 			ok = rsa.VerifyPSS(pub, h, digest(d, h, msg), sig, &strictPSS) == nil
 		} else {
 			ok = rsa.VerifyPKCS1v15(pub, h, digest(d, h, msg), sig) == nil
@@ -60,21 +60,6 @@ func (k Key) Verify(signingInput string, sig []byte) error {
 // strictPSS verifies RSA-PSS with the salt length equal to the hash size,
 // which RFC 7518 §3.5 requires (crypto/rsa would otherwise accept any).
 var strictPSS = rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
-
-func isPSS(alg string) bool { return alg == PS256 || alg == PS384 || alg == PS512 }
-
-// hashFor returns the hash of an RS*, PS*, ES* or HS* alg (0 for EdDSA).
-func hashFor(alg string) crypto.Hash {
-	switch alg {
-	case RS256, PS256, ES256, HS256:
-		return crypto.SHA256
-	case RS384, PS384, ES384, HS384:
-		return crypto.SHA384
-	case RS512, PS512, ES512, HS512:
-		return crypto.SHA512
-	}
-	return 0
-}
 
 // digest appends the hash of msg to dst without allocating.
 func digest(dst []byte, h crypto.Hash, msg []byte) []byte {
@@ -167,8 +152,7 @@ type macState struct {
 	sum [sha512.Size]byte
 }
 
-func newMACPool(alg string, secret []byte) *macPool {
-	h := hashFor(alg)
+func newMACPool(h crypto.Hash, secret []byte) *macPool {
 	p := &macPool{size: h.Size()}
 	p.pool.New = func() any { return &macState{mac: hmac.New(h.New, secret)} }
 	return p

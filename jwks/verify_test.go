@@ -17,7 +17,7 @@ import (
 	"github.com/execauth/execauth/jwks"
 )
 
-var allAlgs = []string{
+var allAlgs = []jwks.Algorithm{
 	jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.RS256, jwks.RS384, jwks.RS512,
 	jwks.PS256, jwks.PS384, jwks.PS512, jwks.HS256, jwks.HS384, jwks.HS512,
 }
@@ -28,7 +28,7 @@ const input = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0"
 // agree with.
 func sign(t testing.TB, sk *jwks.SigningKey, in string) []byte {
 	t.Helper()
-	sig, err := jwt.GetSigningMethod(sk.Algorithm()).Sign(in, sk.Private())
+	sig, err := jwt.GetSigningMethod(string(sk.Algorithm())).Sign(in, sk.Private())
 	require.NoError(t, err)
 	return sig
 }
@@ -36,12 +36,12 @@ func sign(t testing.TB, sk *jwks.SigningKey, in string) []byte {
 // jwtAccepts is golang-jwt's verdict. Its PS* methods accept any salt length;
 // Key.Verify is stricter there, which TestVerifyPSSSaltLength covers.
 func jwtAccepts(k jwks.Key, in string, sig []byte) bool {
-	return jwt.GetSigningMethod(k.Algorithm()).Verify(in, sig, k.Material()) == nil
+	return jwt.GetSigningMethod(string(k.Algorithm())).Verify(in, sig, k.Material()) == nil
 }
 
 func TestVerifyAgreesWithGolangJWT(t *testing.T) {
 	for _, alg := range allAlgs {
-		t.Run(alg, func(t *testing.T) {
+		t.Run(string(alg), func(t *testing.T) {
 			sk, err := jwks.Generate(alg)
 			require.NoError(t, err)
 			k := sk.Public()
@@ -87,7 +87,7 @@ func TestVerifyOtherAlgorithmsSignature(t *testing.T) {
 	_, err = rand.Read(secret)
 	require.NoError(t, err)
 	for _, tc := range []struct {
-		verifyAs, signAs string
+		verifyAs, signAs jwks.Algorithm
 		key              any
 	}{
 		{jwks.RS256, jwks.RS512, rsaKey},
@@ -118,8 +118,8 @@ func TestVerifyZeroKey(t *testing.T) {
 // cases: r or s with leading zero bytes (shorter INTEGERs), with the top bit
 // set (a padding zero), zero values, and P-521's long-form length.
 func TestVerifyECDSAEncoding(t *testing.T) {
-	for _, alg := range []string{jwks.ES256, jwks.ES384, jwks.ES512} {
-		t.Run(alg, func(t *testing.T) {
+	for _, alg := range []jwks.Algorithm{jwks.ES256, jwks.ES384, jwks.ES512} {
+		t.Run(string(alg), func(t *testing.T) {
 			sk, err := jwks.Generate(alg)
 			require.NoError(t, err)
 			k := sk.Public()
@@ -176,7 +176,7 @@ func TestVerifyPSSSaltLength(t *testing.T) {
 // TestVerifyLongInput: an input longer than the pooled buffers is checked
 // like any other, and the pools keep working afterwards.
 func TestVerifyLongInput(t *testing.T) {
-	for _, alg := range []string{jwks.HS256, jwks.EdDSA} {
+	for _, alg := range []jwks.Algorithm{jwks.HS256, jwks.EdDSA} {
 		sk, err := jwks.Generate(alg)
 		require.NoError(t, err)
 		long := input + strings.Repeat("A", 64<<10)
@@ -190,7 +190,7 @@ func TestVerifyLongInput(t *testing.T) {
 // goroutines checking good and bad signatures (run with -race).
 func TestVerifyConcurrent(t *testing.T) {
 	var keys []*jwks.SigningKey
-	for _, alg := range []string{jwks.HS256, jwks.HS512, jwks.ES256, jwks.EdDSA} {
+	for _, alg := range []jwks.Algorithm{jwks.HS256, jwks.HS512, jwks.ES256, jwks.EdDSA} {
 		sk, err := jwks.Generate(alg)
 		require.NoError(t, err)
 		keys = append(keys, sk)
@@ -204,11 +204,11 @@ func TestVerifyConcurrent(t *testing.T) {
 				in := input + strings.Repeat("x", i)
 				sig := sign(t, sk, in)
 				if sk.Public().Verify(in, sig) != nil {
-					errs <- sk.Algorithm() + " refused a good signature"
+					errs <- string(sk.Algorithm()) + " refused a good signature"
 				}
 				sig[len(sig)-1] ^= 1
 				if sk.Public().Verify(in, sig) == nil {
-					errs <- sk.Algorithm() + " accepted a bad signature"
+					errs <- string(sk.Algorithm()) + " accepted a bad signature"
 				}
 			}
 		})
@@ -221,8 +221,8 @@ func TestVerifyConcurrent(t *testing.T) {
 }
 
 func BenchmarkKeyVerify(b *testing.B) {
-	for _, alg := range []string{jwks.HS256, jwks.ES256, jwks.EdDSA, jwks.RS256} {
-		b.Run(alg, func(b *testing.B) {
+	for _, alg := range []jwks.Algorithm{jwks.HS256, jwks.ES256, jwks.EdDSA, jwks.RS256} {
+		b.Run(string(alg), func(b *testing.B) {
 			sk, err := jwks.Generate(alg)
 			require.NoError(b, err)
 			in := input + strings.Repeat("A", 250)

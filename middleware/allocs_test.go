@@ -20,7 +20,7 @@ import (
 // the claims instead of the verifier's two.
 func TestAuthenticateAllocs(t *testing.T) {
 	for _, tc := range []struct {
-		alg   string
+		alg   jwks.Algorithm
 		cache int
 		want  float64
 	}{

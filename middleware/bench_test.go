@@ -20,7 +20,7 @@ import (
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
-		alg   string
+		alg   jwks.Algorithm
 		cache int
 	}{
 		{"HS256", jwks.HS256, 0},
@@ -44,7 +44,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 // admitOne returns a function that sends one execution token through
 // Authenticate (a static alg key, a verifier with the given cache size,
 // next answering 204) into a reused writer and returns the status.
-func admitOne(tb testing.TB, alg string, cache int) func() int {
+func admitOne(tb testing.TB, alg jwks.Algorithm, cache int) func() int {
 	tb.Helper()
 	sk, err := jwks.Generate(alg)
 	require.NoError(tb, err)
@@ -53,7 +53,7 @@ func admitOne(tb testing.TB, alg string, cache int) func() int {
 	require.NoError(tb, err)
 	v, err := token.NewVerifier(token.VerifierConfig{
 		Keys: st, Issuer: testIssuer, Audience: []string{testAud}, Now: clock,
-		Algorithms: []string{alg}, CacheSize: cache,
+		Algorithms: []jwks.Algorithm{alg}, CacheSize: cache,
 	})
 	require.NoError(tb, err)
 	h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))

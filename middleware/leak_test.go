@@ -63,7 +63,7 @@ func remoteLike(keys ...jwks.Key) jwks.Lookup {
 	if err != nil {
 		panic(err)
 	}
-	return jwks.LookupFunc(func(ctx context.Context, kid, alg string) (jwks.Key, error) {
+	return jwks.LookupFunc(func(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 		k, err := st.LookupKey(ctx, kid, alg)
 		if err != nil {
 			return jwks.Key{}, fmt.Errorf("%w: kid %q alg %q", err, kid, alg)
@@ -116,7 +116,7 @@ func TestNothingLeaks(t *testing.T) {
 
 	verifier := newVerifier(t, remoteLike(sk.Public()))
 	down := newVerifier(t, unavailable)
-	crashing := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid, _ string) (jwks.Key, error) {
+	crashing := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid string, _ jwks.Algorithm) (jwks.Key, error) {
 		panic("lookup failed for kid " + kid)
 	}))
 	heartbeat := "/task-instances/" + taskA.String() + "/heartbeat"

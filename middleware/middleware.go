@@ -38,7 +38,7 @@ type Config struct {
 	// Logger receives one record per rejection: 401 without credentials at
 	// Debug, other 400/401/403 at Info, 503 at Warn, 500 at Error, with the
 	// status, the cause's fixed text and the route pattern only. If nil,
-	// nothing is logged.
+	// slog.Default() is used.
 	Logger *slog.Logger
 	// Extract returns the request's token, for hosts that opt into another
 	// place than the Authorization header (a query parameter, a cookie); it
@@ -147,6 +147,9 @@ func newGuard(cfg Config) *guard {
 	if g.realm == "" {
 		g.realm = DefaultRealm
 	}
+	if g.logger == nil {
+		g.logger = slog.Default()
+	}
 	if !validRealm(g.realm) {
 		panic("middleware: Config.Realm has characters outside printable ASCII or '\"' or '\\'")
 	}
@@ -244,9 +247,6 @@ func (g *guard) reject(w http.ResponseWriter, r *http.Request, e *Error) {
 }
 
 func (g *guard) log(r *http.Request, e *Error) {
-	if g.logger == nil {
-		return
-	}
 	level := slog.LevelInfo
 	switch {
 	case e.Status == http.StatusUnauthorized && e.Code == "":
@@ -256,7 +256,7 @@ func (g *guard) log(r *http.Request, e *Error) {
 	case e.Status >= http.StatusInternalServerError:
 		level = slog.LevelError
 	}
-	g.logger.LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
+	g.slog().LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
 		slog.Int("status", e.Status), slog.String("reason", reason(e.Err)))...)
 }
 
@@ -266,11 +266,17 @@ func (g *guard) panicked(r *http.Request, stage string, v any) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	if g.logger == nil {
-		return
-	}
-	g.logger.LogAttrs(r.Context(), slog.LevelError, "panic in authentication", g.attrs(r,
+	g.slog().LogAttrs(r.Context(), slog.LevelError, "panic in authentication", g.attrs(r,
 		slog.String("stage", stage), slog.String("panic_type", fmt.Sprintf("%T", v)))...)
+}
+
+// slog returns the guard's logger; a route requirement outside
+// Authenticate logs to slog.Default(), as a nil Config.Logger does.
+func (g *guard) slog() *slog.Logger {
+	if g.logger == nil {
+		return slog.Default()
+	}
+	return g.logger
 }
 
 // attrs adds the route pattern (fixed text set by the host, unlike the path,

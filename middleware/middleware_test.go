@@ -225,7 +225,7 @@ func TestAuthenticateForbiddenScopeAttribute(t *testing.T) {
 }
 
 // unavailable is a key lookup whose keys were never loaded.
-var unavailable = jwks.LookupFunc(func(context.Context, string, string) (jwks.Key, error) {
+var unavailable = jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) {
 	return jwks.Key{}, fmt.Errorf("%w: never loaded", jwks.ErrKeysUnavailable)
 })
 
@@ -365,7 +365,7 @@ func TestConstructionPanics(t *testing.T) {
 	}
 	// The valid counterparts construct without panicking.
 	assert.NotPanics(t, func() {
-		middleware.Authenticate(middleware.Config{Verifier: f.verifier, Realm: "ok realm!", Classes: scope.Classes[:]})(ok)
+		middleware.Authenticate(middleware.Config{Verifier: f.verifier, Realm: "ok realm!", Classes: scope.Classes()})(ok)
 		middleware.RequireScopes("connections:read")(ok)
 		middleware.RequireSubject("id")(ok)
 	})

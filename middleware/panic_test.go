@@ -23,7 +23,7 @@ func TestPanicContainment(t *testing.T) {
 	sk := ecKey(t, testKID)
 	f := newFixture(t, sk)
 	exe := f.execution(t, taskA)
-	crashing := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid, _ string) (jwks.Key, error) {
+	crashing := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid string, _ jwks.Algorithm) (jwks.Key, error) {
 		panic("no key for kid " + kid)
 	}))
 	panicToken := func(r *http.Request) (string, error) { panic("extract saw " + r.Header.Get("Authorization")) }
@@ -82,7 +82,7 @@ func TestServerSurvivesPanics(t *testing.T) {
 	sk := ecKey(t, testKID)
 	f := newFixture(t, sk)
 	var lookups atomic.Int64
-	v := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid, _ string) (jwks.Key, error) {
+	v := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid string, _ jwks.Algorithm) (jwks.Key, error) {
 		if lookups.Add(1)%2 == 1 {
 			panic("lookup " + kid)
 		}

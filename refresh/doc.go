@@ -13,7 +13,7 @@
 //
 // # Example
 //
-//	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer})
+//	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer})
 //	mux.Handle("PUT /task-instances/{id}/heartbeat", authenticate(re.Middleware(heartbeat)))
 //
 //	// In the run handler, after the task moved to running:

@@ -32,7 +32,7 @@ func Example() {
 	issuer, _ := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "iss", Audience: []string{"aud"}, Now: now})
 	keys, _ := jwks.NewStatic(key.Public())
 	verifier, _ := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "iss", Audience: []string{"aud"}, Now: now})
-	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer, Now: now})
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer, Now: now})
 	if err != nil {
 		panic(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/execauth/execauth/token"
 )
 
-// Defaults for [Config] and [TransportConfig].
+// Defaults for [ReissuerConfig] and [TransportConfig].
 const (
 	// DefaultHeader carries a new token in a response (Airflow's name).
 	DefaultHeader = "Refreshed-API-Token"
@@ -22,10 +22,10 @@ const (
 	MinWindow = 30 * time.Second
 )
 
-// Config configures a [Reissuer].
-type Config struct {
+// ReissuerConfig configures a [Reissuer].
+type ReissuerConfig struct {
 	// Issuer mints the new tokens and decides which tokens are ours: only
-	// tokens whose iss is Issuer.Name() and whose kid Issuer.Holds are
+	// tokens whose iss is Issuer.Issuer() and whose kid Issuer.Holds are
 	// reissued or exchanged. Required.
 	Issuer *token.Issuer
 	// Header is the response header that carries a new token. If empty,
@@ -61,7 +61,7 @@ type Reissuer struct {
 }
 
 // NewReissuer validates cfg and returns a Reissuer.
-func NewReissuer(cfg Config) (*Reissuer, error) {
+func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 	switch {
 	case cfg.Issuer == nil:
 		return nil, fmt.Errorf("%w: no issuer", ErrConfig)
@@ -100,7 +100,7 @@ func NewReissuer(cfg Config) (*Reissuer, error) {
 // finished task's 409 does not extend its chain. Never reissued: workload and
 // processor tokens; tokens at or past exp (leeway does not extend a chain);
 // tokens of another issuer or signed by a key the issuer does not hold;
-// chains of MaxChainAge or older; tokens [Config.Allow] declines. A failed
+// chains of MaxChainAge or older; tokens [ReissuerConfig.Allow] declines. A failed
 // reissue is logged and the response goes on without the header.
 func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -119,7 +119,7 @@ func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 
 // ours reports whether c came from a token this issuer could have signed.
 func (r *Reissuer) ours(c *token.Claims) bool {
-	return c.Issuer == r.issuer.Name() && r.issuer.Holds(c.KeyID())
+	return c.Issuer == r.issuer.Issuer() && r.issuer.Holds(c.KeyID())
 }
 
 // due reports whether c is a currently valid execution token of ours inside

@@ -17,9 +17,9 @@ import (
 	"github.com/execauth/execauth/token"
 )
 
-func (f *fixture) reissuer(t testing.TB, mod func(*refresh.Config)) *refresh.Reissuer {
+func (f *fixture) reissuer(t testing.TB, mod func(*refresh.ReissuerConfig)) *refresh.Reissuer {
 	t.Helper()
-	cfg := refresh.Config{Issuer: f.issuer, Now: f.clock.Now}
+	cfg := refresh.ReissuerConfig{Issuer: f.issuer, Now: f.clock.Now}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -97,7 +97,7 @@ func TestMiddlewareNever(t *testing.T) {
 	tests := []struct {
 		name   string
 		claims func(t *testing.T, f *fixture) *token.Claims
-		cfg    func(*refresh.Config)
+		cfg    func(*refresh.ReissuerConfig)
 		want   bool
 	}{
 		{
@@ -191,15 +191,15 @@ func TestMiddlewareNever(t *testing.T) {
 		},
 		{
 			name: "chain without auth_time is as old as its iat",
-			cfg:  func(c *refresh.Config) { c.MaxChainAge = 5 * time.Minute },
+			cfg:  func(c *refresh.ReissuerConfig) { c.MaxChainAge = 5 * time.Minute },
 		},
 		{
 			name: "Allow declines",
-			cfg:  func(c *refresh.Config) { c.Allow = func(*http.Request, *token.Claims) bool { return false } },
+			cfg:  func(c *refresh.ReissuerConfig) { c.Allow = func(*http.Request, *token.Claims) bool { return false } },
 		},
 		{
 			name: "Allow panics",
-			cfg: func(c *refresh.Config) {
+			cfg: func(c *refresh.ReissuerConfig) {
 				c.Allow = func(*http.Request, *token.Claims) bool { panic("task store down") }
 			},
 		},
@@ -216,7 +216,7 @@ func TestMiddlewareNever(t *testing.T) {
 				c = f.verify(t, f.mint(t, scope.Execution, t0, life))
 			}
 			log, logs := newLogger()
-			re := f.reissuer(t, func(cfg *refresh.Config) {
+			re := f.reissuer(t, func(cfg *refresh.ReissuerConfig) {
 				cfg.Logger = log
 				if tc.cfg != nil {
 					tc.cfg(cfg)
@@ -236,7 +236,7 @@ func TestMiddlewareAllowPanicLogged(t *testing.T) {
 	f := newFixture(t)
 	raw := f.dueToken(t)
 	log, logs := newLogger()
-	re := f.reissuer(t, func(c *refresh.Config) {
+	re := f.reissuer(t, func(c *refresh.ReissuerConfig) {
 		c.Logger = log
 		c.Allow = func(_ *http.Request, c *token.Claims) bool { panic("subject " + c.Subject) }
 	})
@@ -257,7 +257,7 @@ func TestMiddlewareAllowSeesClaims(t *testing.T) {
 	raw := f.dueToken(t)
 	c := f.verify(t, raw)
 	var seen string
-	re := f.reissuer(t, func(cfg *refresh.Config) {
+	re := f.reissuer(t, func(cfg *refresh.ReissuerConfig) {
 		cfg.Allow = func(_ *http.Request, got *token.Claims) bool {
 			seen = got.Subject
 			got.Subject = "tampered" // must not change what is reissued
@@ -286,7 +286,7 @@ func TestMiddlewareReissueFailure(t *testing.T) {
 	})
 	require.NoError(t, err)
 	log, logs := newLogger()
-	re, err := refresh.NewReissuer(refresh.Config{Issuer: broken, Logger: log, Now: f.clock.Now})
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: broken, Logger: log, Now: f.clock.Now})
 	require.NoError(t, err)
 	c := f.verify(t, raw)
 
@@ -312,7 +312,7 @@ func TestMiddlewareHeaderName(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	raw := f.dueToken(t)
-	re := f.reissuer(t, func(c *refresh.Config) { c.Header = "X-New-Token" })
+	re := f.reissuer(t, func(c *refresh.ReissuerConfig) { c.Header = "X-New-Token" })
 	rec := serve(re, f.verify(t, raw), ok)
 	assert.NotEmpty(t, rec.Header().Get("X-New-Token"))
 	assert.Empty(t, rec.Header().Get(refresh.DefaultHeader))
@@ -394,13 +394,13 @@ func TestNewReissuerConfig(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
 		name string
-		cfg  refresh.Config
+		cfg  refresh.ReissuerConfig
 	}{
-		{name: "no issuer", cfg: refresh.Config{}},
-		{name: "negative MaxChainAge", cfg: refresh.Config{Issuer: f.issuer, MaxChainAge: -time.Second}},
-		{name: "header with space", cfg: refresh.Config{Issuer: f.issuer, Header: "Refreshed Token"}},
-		{name: "header with colon", cfg: refresh.Config{Issuer: f.issuer, Header: "X-Token:"}},
-		{name: "header with CRLF", cfg: refresh.Config{Issuer: f.issuer, Header: "X\r\nSet-Cookie"}},
+		{name: "no issuer", cfg: refresh.ReissuerConfig{}},
+		{name: "negative MaxChainAge", cfg: refresh.ReissuerConfig{Issuer: f.issuer, MaxChainAge: -time.Second}},
+		{name: "header with space", cfg: refresh.ReissuerConfig{Issuer: f.issuer, Header: "Refreshed Token"}},
+		{name: "header with colon", cfg: refresh.ReissuerConfig{Issuer: f.issuer, Header: "X-Token:"}},
+		{name: "header with CRLF", cfg: refresh.ReissuerConfig{Issuer: f.issuer, Header: "X\r\nSet-Cookie"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,8 +21,11 @@ const (
 	Processor Scope = "processor"
 )
 
-// Classes lists the token classes in a stable order.
-var Classes = [...]Scope{Workload, Execution, Processor}
+// classes lists the token classes in a stable order.
+var classes = [...]Scope{Workload, Execution, Processor}
+
+// Classes returns the token classes in a stable order, in a new slice.
+func Classes() []Scope { return append([]Scope(nil), classes[:]...) }
 
 // IsClass reports whether s is one of the token classes.
 func (s Scope) IsClass() bool {

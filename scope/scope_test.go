@@ -110,7 +110,7 @@ func TestJSON(t *testing.T) {
 
 func TestIsClass(t *testing.T) {
 	t.Parallel()
-	for _, c := range scope.Classes {
+	for _, c := range scope.Classes() {
 		assert.True(t, c.IsClass())
 	}
 	assert.False(t, scope.Scope("workloads").IsClass())

@@ -22,8 +22,8 @@ import (
 // share. More means a decode buffer escaped to the heap or a pooled state
 // stopped being reused.
 func TestVerifyAllocs(t *testing.T) {
-	for _, alg := range []string{jwks.EdDSA, jwks.HS256, jwks.HS512} {
-		t.Run(alg, func(t *testing.T) {
+	for _, alg := range []jwks.Algorithm{jwks.EdDSA, jwks.HS256, jwks.HS512} {
+		t.Run(string(alg), func(t *testing.T) {
 			f := newFixture(t, alg, nil)
 			raw, err := f.iss.Execution(uuid.New())
 			require.NoError(t, err)

@@ -4,12 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/execauth/execauth/jwks"
 	"github.com/google/uuid"
 )
 
 func BenchmarkVerify(b *testing.B) {
-	for _, alg := range []string{"ES256", "EdDSA", "RS256", "HS256"} {
-		b.Run(alg, func(b *testing.B) {
+	for _, alg := range []jwks.Algorithm{jwks.ES256, jwks.EdDSA, jwks.RS256, jwks.HS256} {
+		b.Run(string(alg), func(b *testing.B) {
 			f := newFixture(b, alg, nil)
 			raw, err := f.iss.Execution(uuid.New())
 			if err != nil {

@@ -26,7 +26,7 @@ type countingKeys struct {
 	lookups atomic.Int32
 }
 
-func (k *countingKeys) LookupKey(ctx context.Context, kid, alg string) (jwks.Key, error) {
+func (k *countingKeys) LookupKey(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 	k.lookups.Add(1)
 	k.mu.Lock()
 	keys := k.keys

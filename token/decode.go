@@ -86,7 +86,7 @@ func decodeSegment(dst []byte, s string) ([]byte, error) {
 
 // header holds what the verifier reads from a JOSE header.
 type header struct {
-	alg string
+	alg jwks.Algorithm
 	kid string
 }
 
@@ -148,17 +148,22 @@ func validTyp(s string) bool {
 	return strings.EqualFold(s, "JWT") || strings.EqualFold(s, "at+jwt")
 }
 
+// algNames lists the supported algorithms, for allocation-free lookups by
+// bytes.
+var algNames = jwks.Algorithms()
+
 // algValue returns a supported alg as its constant, so the common case
 // allocates nothing; anything else is copied for the allow-list to refuse.
-func algValue(v []byte) (string, error) {
+func algValue(v []byte) (jwks.Algorithm, error) {
 	if len(v) > 2 && v[0] == '"' && v[len(v)-1] == '"' {
 		for _, alg := range algNames {
-			if string(v[1:len(v)-1]) == alg {
+			if string(v[1:len(v)-1]) == string(alg) {
 				return alg, nil
 			}
 		}
 	}
-	return stringValue(v)
+	s, err := stringValue(v)
+	return jwks.Algorithm(s), err
 }
 
 // parseClaims decodes a claims set into c. Registered claims must have their
@@ -206,11 +211,14 @@ func parseClaims(data []byte, c *Claims, known []string) error {
 	return err
 }
 
+// classes are the token classes, for allocation-free lookups by bytes.
+var classes = scope.Classes()
+
 // scopeValue parses a scope claim into dst. A scope that is exactly one
 // class name takes that constant, so the common token allocates nothing here.
 func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 	if len(v) > 2 && v[0] == '"' {
-		for _, class := range scope.Classes {
+		for _, class := range classes {
 			if string(v[1:len(v)-1]) == string(class) {
 				return append(dst, class), nil
 			}

@@ -54,7 +54,7 @@ func FuzzVerify(f *testing.F) {
 	es, ed := fuzzKeys(f)
 	v := fuzzVerifier(f, es, ed)
 	for _, k := range []*jwks.SigningKey{es, ed} {
-		header := `{"alg":"` + k.Algorithm() + `","kid":"` + k.ID() + `","typ":"JWT"}`
+		header := `{"alg":"` + string(k.Algorithm()) + `","kid":"` + k.ID() + `","typ":"JWT"}`
 		raw, err := signParts([]byte(header), []byte(validClaims(f, nil)), k)
 		require.NoError(f, err)
 		f.Add(string(raw))

@@ -67,7 +67,7 @@ func TestHeaderTableBounded(t *testing.T) {
 	require.NoError(t, err)
 	v, err := NewVerifier(VerifierConfig{
 		Keys: st, Issuer: testIssuer, Audience: []string{testAudience},
-		Algorithms: []string{jwks.HS256}, Now: clock,
+		Algorithms: []jwks.Algorithm{jwks.HS256}, Now: clock,
 	})
 	require.NoError(t, err)
 	verify := func(k *jwks.SigningKey) {
@@ -101,7 +101,7 @@ func TestHeaderTableKeyRemoved(t *testing.T) {
 	require.NoError(t, err)
 	current = st
 	v, err := NewVerifier(VerifierConfig{
-		Keys: jwks.LookupFunc(func(ctx context.Context, kid, alg string) (jwks.Key, error) {
+		Keys: jwks.LookupFunc(func(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 			return current.LookupKey(ctx, kid, alg)
 		}),
 		Issuer: testIssuer, Audience: []string{testAudience}, Now: clock,

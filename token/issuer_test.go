@@ -277,7 +277,7 @@ func TestAirflowShapedToken(t *testing.T) {
 	require.NoError(t, err)
 	v, err := NewVerifier(VerifierConfig{
 		Keys: keys, Issuer: testIssuer, Audience: []string{"urn:airflow.apache.org:task"},
-		Algorithms: []string{"HS512"}, Now: clock,
+		Algorithms: []jwks.Algorithm{"HS512"}, Now: clock,
 	})
 	require.NoError(t, err)
 	for _, class := range []string{"workload", "execution"} {

@@ -23,7 +23,7 @@ import (
 // Appendix A and RFC 7638 §3.1, in ../testdata/rfc-vectors.json.
 type vectors struct {
 	RFC7515 map[string]struct {
-		Alg string            `json:"alg"`
+		Alg jwks.Algorithm    `json:"alg"`
 		JWS string            `json:"jws"`
 		JWK map[string]string `json:"jwk"`
 	} `json:"rfc7515"`
@@ -53,7 +53,7 @@ func unb64(t *testing.T, s string) []byte {
 
 // vectorKey builds the public key of a vector's JWK by hand, so that this test
 // does not depend on the JWK parser it may one day check.
-func vectorKey(t *testing.T, alg string, jwk map[string]string) jwks.Key {
+func vectorKey(t *testing.T, alg jwks.Algorithm, jwk map[string]string) jwks.Key {
 	t.Helper()
 	var material any
 	switch jwk["kty"] {
@@ -93,7 +93,7 @@ func TestRFC7515Vectors(t *testing.T) {
 			require.NoError(t, err)
 			verifier := func(at time.Time) *Verifier {
 				v, err := NewVerifier(VerifierConfig{
-					Keys: keys, Issuer: "joe", Audience: []string{"any"}, Algorithms: []string{tv.Alg},
+					Keys: keys, Issuer: "joe", Audience: []string{"any"}, Algorithms: []jwks.Algorithm{tv.Alg},
 					Now: func() time.Time { return at },
 				})
 				require.NoError(t, err)

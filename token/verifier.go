@@ -30,10 +30,10 @@ type VerifierConfig struct {
 	// Audience lists accepted aud values; a token matches if any of its
 	// audiences is listed. Required.
 	Audience []string
-	// Algorithms is the alg allow-list. If empty, DefaultAlgorithms() is used
-	// (asymmetric only). "none" and unknown names are a construction error;
-	// PS* and HS* are accepted only when listed here.
-	Algorithms []string
+	// Algorithms is the alg allow-list. If empty, jwks.DefaultAlgorithms()
+	// is used (EdDSA, ES*, RS*). Unknown names ("none" included) are a
+	// construction error; PS* and HS* are accepted only when listed here.
+	Algorithms []jwks.Algorithm
 	// Leeway allows for clock skew on exp, nbf and iat. If zero, 10s is used.
 	// Negative or above 5m is a construction error.
 	Leeway time.Duration
@@ -64,7 +64,7 @@ type Verifier struct {
 	keys         jwks.Lookup
 	issuer       string
 	audience     []string
-	algs         map[string]bool
+	algs         map[jwks.Algorithm]bool
 	leeway       time.Duration
 	maxSize      int
 	maxLifetime  Lifetimes
@@ -97,15 +97,15 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	algs := cfg.Algorithms
 	if len(algs) == 0 {
-		algs = DefaultAlgorithms()
+		algs = jwks.DefaultAlgorithms()
 	}
 	v := &Verifier{
 		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
-		algs: make(map[string]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
+		algs: make(map[jwks.Algorithm]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
 		maxLifetime: cfg.MaxLifetime, missingScope: cfg.AcceptMissingScope, now: cfg.Now,
 	}
 	for _, a := range algs {
-		if _, ok := methods[a]; !ok {
+		if !a.Supported() {
 			return nil, fmt.Errorf("%w: algorithm %q", ErrConfig, a)
 		}
 		v.algs[a] = true

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 )
 
@@ -195,10 +196,10 @@ func TestNewVerifierConfig(t *testing.T) {
 		"no issuer":         func(c *VerifierConfig) { c.Issuer = "" },
 		"no audience":       func(c *VerifierConfig) { c.Audience = nil },
 		"empty audience":    func(c *VerifierConfig) { c.Audience = []string{""} },
-		"none":              func(c *VerifierConfig) { c.Algorithms = []string{"none"} },
-		"none among":        func(c *VerifierConfig) { c.Algorithms = []string{"ES256", "none"} },
-		"unknown alg":       func(c *VerifierConfig) { c.Algorithms = []string{"ES257"} },
-		"lowercase alg":     func(c *VerifierConfig) { c.Algorithms = []string{"es256"} },
+		"none":              func(c *VerifierConfig) { c.Algorithms = []jwks.Algorithm{"none"} },
+		"none among":        func(c *VerifierConfig) { c.Algorithms = []jwks.Algorithm{"ES256", "none"} },
+		"unknown alg":       func(c *VerifierConfig) { c.Algorithms = []jwks.Algorithm{"ES257"} },
+		"lowercase alg":     func(c *VerifierConfig) { c.Algorithms = []jwks.Algorithm{"es256"} },
 		"negative leeway":   func(c *VerifierConfig) { c.Leeway = -time.Second },
 		"leeway over 5m":    func(c *VerifierConfig) { c.Leeway = MaxLeeway + time.Second },
 		"negative size":     func(c *VerifierConfig) { c.MaxSize = -1 },

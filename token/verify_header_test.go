@@ -125,7 +125,7 @@ func TestVerifyAlgorithmBinding(t *testing.T) {
 	require.NoError(t, err)
 	v, err := NewVerifier(VerifierConfig{
 		Keys: keys, Issuer: testIssuer, Audience: []string{testAudience}, Now: clock,
-		Algorithms: []string{"ES256", "EdDSA", "RS256", "HS256", "PS256"},
+		Algorithms: []jwks.Algorithm{"ES256", "EdDSA", "RS256", "HS256", "PS256"},
 	})
 	require.NoError(t, err)
 	claims := []byte(validClaims(t, nil))
@@ -175,11 +175,11 @@ func TestVerifyAlgorithmBinding(t *testing.T) {
 
 func TestVerifySignature(t *testing.T) {
 	t.Parallel()
-	for _, alg := range []string{"ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384", "RS512", "PS256", "HS256", "HS384", "HS512"} {
-		t.Run(alg, func(t *testing.T) {
+	for _, alg := range []jwks.Algorithm{"ES256", "ES384", "ES512", "EdDSA", "RS256", "RS384", "RS512", "PS256", "HS256", "HS384", "HS512"} {
+		t.Run(string(alg), func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, alg, nil)
-			header := `{"alg":"` + alg + `","kid":"k1"}`
+			header := `{"alg":"` + string(alg) + `","kid":"k1"}`
 			good := f.signed(t, header, validClaims(t, nil))
 			c, err := f.verify(t, good)
 			require.NoError(t, err)
@@ -229,7 +229,7 @@ func TestVerifyKeyLookupErrors(t *testing.T) {
 		{jwks.ErrAlgorithmMismatch, ErrAlgorithm},
 	} {
 		v, err := NewVerifier(VerifierConfig{
-			Keys: jwks.LookupFunc(func(context.Context, string, string) (jwks.Key, error) {
+			Keys: jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) {
 				return jwks.Key{}, tc.lookupErr
 			}),
 			Issuer: testIssuer, Audience: []string{testAudience}, Now: clock,
@@ -242,7 +242,7 @@ func TestVerifyKeyLookupErrors(t *testing.T) {
 	}
 	// A lookup that returns a zero Key without error is refused, not trusted.
 	v, err := NewVerifier(VerifierConfig{
-		Keys:   jwks.LookupFunc(func(context.Context, string, string) (jwks.Key, error) { return jwks.Key{}, nil }),
+		Keys:   jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) { return jwks.Key{}, nil }),
 		Issuer: testIssuer, Audience: []string{testAudience}, Now: clock,
 	})
 	require.NoError(t, err)

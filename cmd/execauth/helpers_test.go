@@ -63,10 +63,10 @@ func mintCLI(t testing.TB, key, class, sub string, extra ...string) result {
 var keyFiles atomic.Int64
 
 // keygen makes a key file with the CLI and returns its path and kid.
-func keygen(t testing.TB, dir, alg string) (path, kid string) {
+func keygen(t testing.TB, dir string, alg jwks.Algorithm) (path, kid string) {
 	t.Helper()
-	path = filepath.Join(dir, fmt.Sprintf("%s-%d.key", strings.ToLower(alg), keyFiles.Add(1)))
-	r := runCLI(t, "", "keygen", "-alg", alg, "-out", path)
+	path = filepath.Join(dir, fmt.Sprintf("%s-%d.key", strings.ToLower(string(alg)), keyFiles.Add(1)))
+	r := runCLI(t, "", "keygen", "-alg", string(alg), "-out", path)
 	require.NoError(t, r.err, r.stderr)
 	return path, strings.TrimSpace(r.stdout)
 }

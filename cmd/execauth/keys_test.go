@@ -17,7 +17,7 @@ import (
 func TestKeygen(t *testing.T) {
 	t.Parallel()
 	for _, alg := range keygenAlgs {
-		t.Run(alg, func(t *testing.T) {
+		t.Run(string(alg), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 
@@ -26,13 +26,13 @@ func TestKeygen(t *testing.T) {
 			info, err := os.Stat(path)
 			require.NoError(t, err)
 			assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
-			key, err := jwks.ReadFile(path, "", "")
+			key, err := jwks.ReadSigningKey(path, "", "")
 			require.NoError(t, err)
 			assert.Equal(t, alg, key.Algorithm())
 			assert.Equal(t, key.ID(), kid)
 
 			// To stdout: the key alone on stdout, the kid on stderr.
-			r := runCLI(t, "", "keygen", "-alg", alg)
+			r := runCLI(t, "", "keygen", "-alg", string(alg))
 			require.NoError(t, r.err)
 			key, err = jwks.ParsePrivate([]byte(r.stdout), "", "")
 			require.NoError(t, err)

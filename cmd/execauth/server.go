@@ -74,7 +74,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	re, err := refresh.NewReissuer(refresh.Config{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		return nil, err
 	}
 	report := func(err error) { cfg.log.Warn("trusted JWK Set", "err", err) }
-	kc := jwks.Config{Keys: []jwks.Key{own}, OnError: report, Now: cfg.now}
+	kc := jwks.CacheConfig{Keys: []jwks.Key{own}, Logger: cfg.log, Now: cfg.now}
 	switch {
 	case isURL(cfg.trusted):
 		kc.URLs = []string{cfg.trusted}
@@ -97,11 +97,11 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		}
 		kc.Keys = append(kc.Keys, others...)
 	}
-	algs := token.DefaultAlgorithms()
+	algs := jwks.DefaultAlgorithms()
 	if !slices.Contains(algs, own.Algorithm()) {
 		algs = append(algs, own.Algorithm()) // an HMAC key must be listed explicitly
 	}
-	keys, err := jwks.New(ctx, kc)
+	keys, err := jwks.NewCache(ctx, kc)
 	if err != nil {
 		return nil, err
 	}

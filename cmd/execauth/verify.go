@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/execauth/execauth/jwks"
@@ -59,7 +60,7 @@ func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 			}
 			// The key's own alg, listed explicitly: HS* is never in the
 			// default allow-list.
-			cfg.Algorithms = []string{k.Algorithm()}
+			cfg.Algorithms = []jwks.Algorithm{k.Algorithm()}
 		} else {
 			keys, done, err := c.keySet(ctx, *set)
 			if err != nil {
@@ -111,7 +112,8 @@ func (c *cli) readToken(arg string) (string, error) {
 func (c *cli) keySet(ctx context.Context, src string) (keys jwks.Lookup, done func(), err error) {
 	report := func(err error) { fmt.Fprintf(c.stderr, "execauth: JWK Set: %v\n", err) }
 	if isURL(src) {
-		cache, err := jwks.New(ctx, jwks.Config{URLs: []string{src}, OnError: report})
+		log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		cache, err := jwks.NewCache(ctx, jwks.CacheConfig{URLs: []string{src}, Logger: log})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -43,7 +43,7 @@ func parseClaims(t testing.TB, stdout string) claimsOut {
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, alg := range keygenAlgs {
-		t.Run(alg, func(t *testing.T) {
+		t.Run(string(alg), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			key, _ := keygen(t, dir, alg)
@@ -65,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 				setFile := writeFile(t, dir, "jwks.json", []byte(set.stdout))
 				verifies = append(verifies, []string{"verify", "-jwks", setFile, "-iss", testIss, "-aud", testAud})
 				// A PKIX public key file, which is what a verifier is given.
-				sk, err := jwks.ReadFile(key, "", "")
+				sk, err := jwks.ReadSigningKey(key, "", "")
 				require.NoError(t, err)
 				pub, err := jwks.MarshalPublic(sk.Public())
 				require.NoError(t, err)
@@ -146,10 +146,10 @@ func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	keyFile, _ := keygen(t, dir, jwks.ES256)
-	key, err := jwks.ReadFile(keyFile, "", "")
+	key, err := jwks.ReadSigningKey(keyFile, "", "")
 	require.NoError(t, err)
 	otherFile, _ := keygen(t, dir, jwks.ES256)
-	other, err := jwks.ReadFile(otherFile, "", "")
+	other, err := jwks.ReadSigningKey(otherFile, "", "")
 	require.NoError(t, err)
 	now := time.Now().Truncate(time.Second)
 	iss := issuerAt(t, key, now)
