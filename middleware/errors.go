@@ -78,41 +78,52 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// causes lists this package's sentinels and tokenErrs the token package's
-// verification failures: the errors whose fixed text may be logged.
-var (
-	causes = [...]error{
-		ErrNoCredentials, ErrInvalidRequest, ErrInsufficientScope, ErrSubjectMismatch,
-		ErrNoClaims, ErrInternal,
-	}
-	tokenErrs = [...]error{
-		token.ErrKeysUnavailable, token.ErrMalformed, token.ErrUnsupported, token.ErrAlgorithm,
-		token.ErrUnknownKey, token.ErrSignature, token.ErrExpired, token.ErrNotYetValid,
-		token.ErrIssuer, token.ErrAudience, token.ErrSubject, token.ErrScope,
-		token.ErrLifetime, token.ErrClaims,
-	}
-)
+// Reason returns the stable reason code of the rejection: the token
+// package's code for a token that failed verification ([token.Reason]), or
+// one of this package's: "no_credentials", "invalid_request",
+// "insufficient_scope", "subject_mismatch", "no_claims", "internal". The
+// codes are fixed and carry no token content: safe as a metric label.
+func (e *Error) Reason() string { return reasonCode(e.Err) }
 
-// reason returns the fixed text of the first sentinel err matches. The detail
-// after a sentinel may come from a key set or a hook, so it is dropped.
-func reason(err error) string {
-	for _, s := range causes {
-		if errors.Is(err, s) {
-			return s.Error()
-		}
-	}
-	if s := tokenError(err); s != nil {
-		return s.Error()
-	}
-	return "middleware: unclassified error"
+// causes is this package's table of rejection causes: each sentinel's
+// reason code. Together with the token package's table it classifies every
+// rejection.
+var causes = [...]struct {
+	err  error
+	code string
+}{
+	{ErrNoCredentials, "no_credentials"},
+	{ErrInvalidRequest, "invalid_request"},
+	{ErrInsufficientScope, "insufficient_scope"},
+	{ErrSubjectMismatch, "subject_mismatch"},
+	{ErrNoClaims, "no_claims"},
+	{ErrInternal, "internal"},
 }
 
-// tokenError returns the token package sentinel err matches, or nil.
-func tokenError(err error) error {
-	for _, s := range tokenErrs {
-		if errors.Is(err, s) {
-			return s
+// reasonCode returns the code of the first sentinel err matches, or
+// "internal" for an error no table knows: a server bug, not a bad token.
+func reasonCode(err error) string {
+	for _, c := range causes {
+		if errors.Is(err, c.err) {
+			return c.code
 		}
 	}
-	return nil
+	if code := token.Reason(err); code != "" {
+		return code
+	}
+	return "internal"
+}
+
+// reason returns the fixed text of the first sentinel err matches. The
+// detail after a sentinel may come from a key set or a hook, so it is dropped.
+func reason(err error) string {
+	for _, c := range causes {
+		if errors.Is(err, c.err) {
+			return c.err.Error()
+		}
+	}
+	if s := token.Text(err); s != "" {
+		return s
+	}
+	return "middleware: unclassified error"
 }

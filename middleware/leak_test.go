@@ -198,12 +198,13 @@ func TestLogLevels(t *testing.T) {
 		header   []string
 		level    string
 		reason   string
+		cause    string
 	}{
-		{"no credentials", f.verifier, nil, "DEBUG", middleware.ErrNoCredentials.Error()},
-		{"malformed", f.verifier, []string{"Bearer a b"}, "INFO", middleware.ErrInvalidRequest.Error()},
-		{"invalid", f.verifier, []string{"Bearer abc"}, "INFO", token.ErrMalformed.Error()},
-		{"class", f.verifier, []string{bearer(f.workload(t, taskA))}, "INFO", middleware.ErrInsufficientScope.Error()},
-		{"unavailable", newVerifier(t, unavailable), []string{bearer(f.execution(t, taskA))}, "WARN", token.ErrKeysUnavailable.Error()},
+		{"no credentials", f.verifier, nil, "DEBUG", "no_credentials", middleware.ErrNoCredentials.Error()},
+		{"malformed", f.verifier, []string{"Bearer a b"}, "INFO", "invalid_request", middleware.ErrInvalidRequest.Error()},
+		{"invalid", f.verifier, []string{"Bearer abc"}, "INFO", "malformed", token.ErrMalformed.Error()},
+		{"class", f.verifier, []string{bearer(f.workload(t, taskA))}, "INFO", "insufficient_scope", middleware.ErrInsufficientScope.Error()},
+		{"unavailable", newVerifier(t, unavailable), []string{bearer(f.execution(t, taskA))}, "WARN", "keys_unavailable", token.ErrKeysUnavailable.Error()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,6 +216,7 @@ func TestLogLevels(t *testing.T) {
 			require.Len(t, recs, 1)
 			assert.Equal(t, tc.level, recs[0]["level"])
 			assert.Equal(t, tc.reason, recs[0]["reason"])
+			assert.Equal(t, tc.cause, recs[0]["cause"])
 			assert.NotContains(t, recs[0], "route", "no pattern outside a mux")
 		})
 	}

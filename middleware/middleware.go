@@ -206,7 +206,7 @@ func (g *guard) authenticate(r *http.Request) (c *token.Claims, rej *Error) {
 		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, errNotB64Token)
 	}
 	switch {
-	case errors.Is(err, token.ErrKeysUnavailable):
+	case errors.Is(err, token.ErrUnavailable):
 		return nil, g.newError(http.StatusServiceUnavailable, "", err)
 	case err != nil:
 		return nil, g.newError(http.StatusUnauthorized, CodeInvalidToken, err)
@@ -257,7 +257,7 @@ func (g *guard) log(r *http.Request, e *Error) {
 		level = slog.LevelError
 	}
 	g.slog().LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
-		slog.Int("status", e.Status), slog.String("reason", reason(e.Err)))...)
+		slog.Int("status", e.Status), slog.String("reason", e.Reason()), slog.String("cause", reason(e.Err)))...)
 }
 
 // panicked logs a recovered panic by stage and type only: its value may hold

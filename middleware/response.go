@@ -21,8 +21,8 @@ import (
 // err is normally an [*Error] (anywhere in its chain). Any other error is
 // classified by its sentinel: [ErrNoCredentials] and [ErrNoClaims] → 401 bare
 // challenge, [ErrInvalidRequest] → 400, [ErrInsufficientScope] and
-// [ErrSubjectMismatch] → 403, token.ErrKeysUnavailable → 503, any other
-// token package sentinel → 401 invalid_token, and anything else → 500: an
+// [ErrSubjectMismatch] → 403, token.ErrUnavailable → 503, any other
+// token.ErrInvalid → 401 invalid_token, and anything else → 500: an
 // error nobody classified is a server bug, not a bad token. An *Error whose
 // Status and Code do not form one of the responses above is also a 500.
 //
@@ -48,10 +48,9 @@ func classify(err error) *Error {
 		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Err: err}
 	case errors.Is(err, ErrInsufficientScope), errors.Is(err, ErrSubjectMismatch):
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: err}
-	case errors.Is(err, token.ErrKeysUnavailable):
+	case errors.Is(err, token.ErrUnavailable):
 		return &Error{Status: http.StatusServiceUnavailable, Err: err}
-	}
-	if tokenError(err) != nil {
+	case errors.Is(err, token.ErrInvalid):
 		return &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Err: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Err: err}

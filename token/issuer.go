@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -44,12 +43,6 @@ type Issuer struct {
 	now      func() time.Time
 	rand     io.Reader
 }
-
-// Errors from [NewIssuer] and minting.
-var (
-	ErrConfig    = errors.New("token: invalid configuration")
-	ErrNotMinted = errors.New("token: cannot mint")
-)
 
 // NewIssuer validates cfg and returns an Issuer.
 func NewIssuer(cfg IssuerConfig) (*Issuer, error) {

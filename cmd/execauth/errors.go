@@ -33,45 +33,28 @@ type wrapped struct {
 func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.kind }
 
-// rejection is a token that verify refused: class names the rule it broke.
+// rejection is a token that verify refused: reason is the stable code of
+// the rule it broke (token.Reason), or "class" for a valid token of another
+// class than -class names.
 type rejection struct {
-	class string
-	err   error
+	reason string
+	err    error
 }
 
-func (r *rejection) Error() string { return "token rejected (" + r.class + "): " + r.err.Error() }
+func (r *rejection) Error() string { return "token rejected (" + r.reason + "): " + r.err.Error() }
 
 // Unwrap matches errRejected and the verifier's sentinel.
 func (r *rejection) Unwrap() []error { return []error{errRejected, r.err} }
 
-// rejectionClasses names each verification failure, in the order checked.
-var rejectionClasses = [...]struct {
-	err  error
-	name string
-}{
-	{token.ErrKeysUnavailable, "keys_unavailable"},
-	{token.ErrMalformed, "malformed"},
-	{token.ErrUnsupported, "unsupported"},
-	{token.ErrAlgorithm, "algorithm"},
-	{token.ErrUnknownKey, "unknown_key"},
-	{token.ErrSignature, "signature"},
-	{token.ErrExpired, "expired"},
-	{token.ErrNotYetValid, "not_yet_valid"},
-	{token.ErrIssuer, "issuer"},
-	{token.ErrAudience, "audience"},
-	{token.ErrSubject, "subject"},
-	{token.ErrScope, "scope"},
-	{token.ErrLifetime, "lifetime"},
-	{token.ErrClaims, "claims"},
-	{errClass, "class"},
-}
-
-// reject classifies a verification error.
+// reject classifies a verification error by the token package's reason
+// codes.
 func reject(err error) error {
-	for _, c := range rejectionClasses {
-		if errors.Is(err, c.err) {
-			return &rejection{class: c.name, err: err}
-		}
+	code := token.Reason(err)
+	switch {
+	case errors.Is(err, errClass):
+		code = "class"
+	case code == "":
+		code = "invalid"
 	}
-	return &rejection{class: "invalid", err: err}
+	return &rejection{reason: code, err: err}
 }
