@@ -15,7 +15,7 @@
 //		task := uuid.New()
 //
 //		req := httptest.NewRequest("PUT", "/task-instances/"+task.String()+"/heartbeat", nil)
-//		req.Header.Set("Authorization", "Bearer "+iss.Execution(t, task, authtest.Expired()))
+//		req.Header.Set("Authorization", "Bearer "+string(iss.Execution(t, task, authtest.Expired())))
 //		rec := httptest.NewRecorder()
 //		h.ServeHTTP(rec, req)
 //		if rec.Code != http.StatusUnauthorized {
