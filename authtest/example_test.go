@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/token"
 )
 
 func Example() {
@@ -19,13 +20,13 @@ func Example() {
 		h := iss.Middleware(t)(ok) // execution tokens only
 		task := uuid.New()
 
-		for _, tok := range []string{
-			string(iss.Execution(t, task)),
-			string(iss.Workload(t, task)),                      // a class the route does not accept
-			string(iss.Execution(t, task, authtest.Expired())), // expired beyond any leeway
+		for _, tok := range []token.Raw{
+			iss.Execution(t, task),
+			iss.Workload(t, task),                      // a class the route does not accept
+			iss.Execution(t, task, authtest.Expired()), // expired beyond any leeway
 		} {
 			req := httptest.NewRequest(http.MethodGet, "/task-instances/"+task.String(), nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Authorization", "Bearer "+string(tok))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			fmt.Println(rec.Code)
