@@ -2,6 +2,8 @@
 // execauth setup: a token [Issuer] with ephemeral keys published by an
 // httptest JWK Set server, token factories per class with per-call
 // [Override]s, a ready token.Verifier and middleware, and a fake [Clock].
+// Tokens are token.Raw, which redacts itself when printed; string(raw) is
+// the token text.
 //
 // It uses only the standard library's testing package, so importing it
 // pulls no assertion library into a build. Every helper takes a testing.TB,
