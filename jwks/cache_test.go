@@ -365,45 +365,58 @@ func TestCacheKeyfunc(t *testing.T) {
 
 func TestCacheCloseStopsRefresh(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		stop func(c *jwks.Cache, cancel context.CancelFunc)
-	}{
-		{"Close", func(c *jwks.Cache, _ context.CancelFunc) { c.Close() }},
-		{"ctx canceled", func(_ *jwks.Cache, cancel context.CancelFunc) { cancel() }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			sk := signingKey(t, "", jwks.ES256)
-			srv := newStubJWKS(t, sk.Public())
-			// Requests are counted as the client sends them: a request sent
-			// before Close may reach the server after it.
-			rt := &countingTransport{}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			// A cooldown of 1ns: only a closed cache keeps a miss from fetching.
-			c, err := jwks.NewCache(ctx, jwks.CacheConfig{
-				URLs: []string{srv.URL}, RefreshInterval: time.Millisecond, Cooldown: time.Nanosecond,
-				Client: &http.Client{Transport: rt}, Logger: slog.New(slog.DiscardHandler),
-			})
-			require.NoError(t, err)
-			require.Eventually(t, func() bool { return rt.n.Load() >= 3 }, 5*time.Second, time.Millisecond)
+	sk := signingKey(t, "", jwks.ES256)
+	srv := newStubJWKS(t, sk.Public())
+	// Requests are counted as the client sends them: a request sent before
+	// Close may reach the server after it.
+	rt := &countingTransport{}
+	// A cooldown of 1ns: only a closed cache keeps a miss from fetching.
+	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
+		URLs: []string{srv.URL}, RefreshInterval: time.Millisecond, Cooldown: time.Nanosecond,
+		Client: &http.Client{Transport: rt}, Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return rt.n.Load() >= 3 }, 5*time.Second, time.Millisecond)
 
-			tc.stop(c, cancel)
-			c.Close() // waits for the loop and any fetch to end
-			sent := rt.n.Load()
-			time.Sleep(30 * time.Millisecond) // thirty refresh intervals
-			assert.Equal(t, sent, rt.n.Load(), "no request after Close")
+	c.Close() // waits for the loop and any fetch to end
+	sent := rt.n.Load()
+	time.Sleep(30 * time.Millisecond) // thirty refresh intervals
+	assert.Equal(t, sent, rt.n.Load(), "no request after Close")
 
-			require.ErrorIs(t, c.Refresh(context.Background()), jwks.ErrKeysUnavailable)
-			_, err = c.LookupKey(context.Background(), "unknown", jwks.ES256)
-			require.ErrorIs(t, err, jwks.ErrUnknownKey)
-			assert.Equal(t, sent, rt.n.Load(), "a miss does not fetch after Close")
-			_, err = c.LookupKey(context.Background(), sk.ID(), jwks.ES256)
-			assert.NoError(t, err, "held keys keep verifying")
-		})
+	require.ErrorIs(t, c.Refresh(context.Background()), jwks.ErrKeysUnavailable)
+	_, err = c.LookupKey(context.Background(), "unknown", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+	assert.Equal(t, sent, rt.n.Load(), "a miss does not fetch after Close")
+	_, err = c.LookupKey(context.Background(), sk.ID(), jwks.ES256)
+	assert.NoError(t, err, "held keys keep verifying")
+}
+
+// The ctx of NewCache bounds the first fetch only: canceling it later does
+// not stop the refresh (Close does), and a ctx that is already done fails
+// the first fetch.
+func TestCacheContextBoundsFirstFetchOnly(t *testing.T) {
+	t.Parallel()
+	sk := signingKey(t, "", jwks.ES256)
+	srv := newStubJWKS(t, sk.Public())
+	rt := &countingTransport{}
+	cfg := jwks.CacheConfig{
+		URLs: []string{srv.URL}, RefreshInterval: time.Millisecond,
+		Client: &http.Client{Transport: rt}, Logger: slog.New(slog.DiscardHandler),
 	}
+
+	done, cancelDone := context.WithCancel(context.Background())
+	cancelDone()
+	_, err := jwks.NewCache(done, cfg)
+	require.ErrorIs(t, err, jwks.ErrKeysUnavailable, "a done ctx fails the first fetch")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := jwks.NewCache(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	cancel()
+	after := rt.n.Load()
+	require.Eventually(t, func() bool { return rt.n.Load() >= after+3 }, 5*time.Second, time.Millisecond,
+		"the refresh goes on after the constructor's ctx is canceled")
 }
 
 // countingTransport counts the requests a client sends.
