@@ -116,3 +116,12 @@ func TestIsClass(t *testing.T) {
 	assert.False(t, scope.Scope("workloads").IsClass())
 	assert.False(t, scope.Scope("").IsClass())
 }
+
+func TestClassesIsACopy(t *testing.T) {
+	t.Parallel()
+	c := scope.Classes()
+	require.Len(t, c, 3)
+	c[0] = "admin"
+	assert.Equal(t, scope.Workload, scope.Classes()[0], "changing the returned slice changes nothing")
+	assert.False(t, scope.Scope("admin").IsClass())
+}
