@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -59,8 +58,7 @@ func Example() {
 	// The worker starts with the workload token shipped with its job.
 	task := uuid.MustParse("0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d")
 	workload, _ := issuer.Workload(task)
-	host, _ := url.Parse(srv.URL)
-	transport, _ := refresh.NewTransport(refresh.TransportConfig{Source: refresh.StaticSource(workload), Host: host.Host})
+	transport, _ := refresh.NewTransport(refresh.TransportConfig{Source: refresh.StaticSource(workload), BaseURL: srv.URL})
 	client := &http.Client{Transport: transport}
 	call := func(method, path string) {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)

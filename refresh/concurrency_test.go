@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -50,10 +49,8 @@ func TestConcurrentReissue(t *testing.T) {
 	})
 	srv := httptest.NewServer(authenticate(f.verifier, re.Middleware(mux)))
 	t.Cleanup(srv.Close)
-	u, err := url.Parse(srv.URL)
-	require.NoError(t, err)
 	tr, err := refresh.NewTransport(refresh.TransportConfig{
-		Base: srv.Client().Transport, Source: refresh.StaticSource(raw), Host: u.Host,
+		Base: srv.Client().Transport, Source: refresh.StaticSource(raw), BaseURL: srv.URL,
 	})
 	require.NoError(t, err)
 	client := &http.Client{Transport: tr}
@@ -142,9 +139,7 @@ func TestFileRotation(t *testing.T) {
 	rotate()
 	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, Now: f.clock.Now})
 	require.NoError(t, err)
-	u, err := url.Parse(srv.URL)
-	require.NoError(t, err)
-	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: srv.Client().Transport, Source: src, Host: u.Host})
+	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: srv.Client().Transport, Source: src, BaseURL: srv.URL})
 	require.NoError(t, err)
 	client := &http.Client{Transport: tr}
 

@@ -7,9 +7,10 @@
 // end, and [Reissuer.Exchange] turns a workload token into the first
 // execution token of a chain at the run endpoint.
 //
-// On the client, a [Transport] sends the token of a [Source] to one host and
-// swaps in the tokens the server hands back. A [FileSource] reads a token
-// that a trusted component provisions with [WriteTokenFile] and rotates.
+// On the client, a [Transport] sends the token of a [Source] to one origin
+// (scheme, host and port) and swaps in the tokens the server hands back. A
+// [FileSource] reads a token that a trusted component provisions with
+// [WriteTokenFile] and rotates.
 //
 // # Example
 //
@@ -21,8 +22,8 @@
 //
 //	// A worker:
 //	tr, err := refresh.NewTransport(refresh.TransportConfig{
-//		Source: refresh.StaticSource(workloadToken),
-//		Host:   "api.example.com",
+//		Source:  refresh.StaticSource(workloadToken),
+//		BaseURL: "https://api.example.com",
 //	})
 //	client := &http.Client{Transport: tr}
 package refresh

@@ -5,7 +5,7 @@ import "errors"
 // Errors from this package, matched with errors.Is. Detail follows the
 // sentinel in the message; it never contains token content.
 var (
-	// ErrConfig: a Config, TransportConfig or FileSourceConfig that cannot work.
+	// ErrConfig: a ReissuerConfig, TransportConfig or FileSourceConfig that cannot work.
 	ErrConfig = errors.New("refresh: invalid configuration")
 	// ErrNoClaims: [Reissuer.Exchange] found no verified claims in the request
 	// context (authentication did not run).

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -56,8 +55,7 @@ func Example() {
 
 	// The worker.
 	workload, _ := issuer.Workload(uuid.New())
-	u, _ := url.Parse(srv.URL)
-	tr, err := refresh.NewTransport(refresh.TransportConfig{Source: refresh.StaticSource(workload), Host: u.Host})
+	tr, err := refresh.NewTransport(refresh.TransportConfig{Source: refresh.StaticSource(workload), BaseURL: srv.URL})
 	if err != nil {
 		panic(err)
 	}

@@ -186,7 +186,7 @@ func TestTransportRetry(t *testing.T) {
 			t.Parallel()
 			a := newAPI(t, tc.accept...)
 			tracker := &closeTracker{base: a.srv.Client().Transport}
-			tr, err := refresh.NewTransport(refresh.TransportConfig{Base: tracker, Source: tc.source(), Host: a.host()})
+			tr, err := refresh.NewTransport(refresh.TransportConfig{Base: tracker, Source: tc.source(), BaseURL: a.srv.URL})
 			require.NoError(t, err)
 			req := tc.newReq(t, a.srv.URL)
 			auth := req.Header.Get("Authorization")

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/execauth/execauth/token"
@@ -18,54 +16,76 @@ type TransportConfig struct {
 	Base http.RoundTripper
 	// Source supplies the token. Required.
 	Source Source
-	// Host is the host[:port] of the execution API, as in the request URL.
-	// The token is sent only to requests whose URL host equals it (ignoring
-	// letter case), so a redirect elsewhere never carries it. Required.
-	Host string
+	// BaseURL is the origin of the execution API: scheme, host and port, as
+	// in "https://api.internal:8443"; without a port, the scheme's default
+	// (443 for https, 80 for http) is meant. The token is sent only to
+	// requests on exactly that origin, and only their responses may hand
+	// over a new token: a request to another host, another port or over
+	// another scheme — a same-host redirect from https to http included —
+	// goes out untouched. A path, user, query or fragment is an error.
+	// Required.
+	BaseURL string
 	// Header is the response header that carries a new token. If empty,
 	// "Refreshed-API-Token" is used.
 	Header string
 }
 
-// Transport is an http.RoundTripper that sends a bearer token to one host and
-// follows the token chain the server hands out:
+// Transport is an http.RoundTripper that sends a bearer token to one origin
+// and follows the token chain the server hands out:
 //
-//   - Every request to Host gets "Authorization: Bearer <token>" on a clone
-//     of the request; requests to other hosts pass through untouched.
-//   - A response from Host (any status) whose refresh header holds a
-//     plausible token (one value, compact JWS form) replaces the token for
-//     later requests, unless the Source is pinned ([Pinner]).
-//   - After a 401 it takes a newer token — one swapped in meanwhile, else
-//     from [Reloader.Reload] or [Source.Token] — and, if it differs from the
+//   - Every request on [TransportConfig.BaseURL]'s origin gets
+//     "Authorization: Bearer <token>" on a clone of the request; requests
+//     elsewhere pass through untouched. An http.Client calls RoundTrip for
+//     every redirect, so a redirect off the origin carries no token either.
+//   - A response to a request on the origin (any status) whose refresh
+//     header holds a plausible token (one value, compact JWS form) replaces
+//     the token for later requests, unless the Source is pinned ([Pinner]).
+//     Once that happened, the chain has moved on: the Source's token, which
+//     for a worker is its long-lived workload token, is never sent again.
+//   - After a 401 it takes a newer token — one swapped in meanwhile by
+//     another response, else from [Reloader.Reload], else, while the chain
+//     has not moved on, from [Source.Token] — and, if it differs from the
 //     token sent and the body can be replayed (no body, or GetBody set),
-//     closes the first response and sends the request once more. Never more.
+//     closes the first response and sends the request once more. Never more,
+//     and never with an older token of the chain: a refused execution token
+//     surfaces as the 401 it got, and later requests keep sending it.
 //
 // It is safe for concurrent use; when concurrent responses carry new tokens,
 // the last one wins.
 type Transport struct {
 	base   http.RoundTripper
 	source Source
-	host   string
+	origin origin
 	header string
 	pinned bool
 
-	mu      sync.Mutex
-	swapped token.Raw // the last token from a refresh header; "" means ask source
+	mu sync.Mutex
+	// swapped is the head of the chain once it moved on: the last token from
+	// a refresh header (or from a reload after one). "" means ask the source.
+	swapped token.Raw
+	// left is the source's token the chain moved on from; it is never sent
+	// again, even when a Reloader hands it back.
+	left token.Raw
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
 
 // NewTransport validates cfg and returns a Transport.
 func NewTransport(cfg TransportConfig) (*Transport, error) {
-	switch {
-	case cfg.Source == nil:
+	if cfg.Source == nil {
 		return nil, fmt.Errorf("%w: no token source", ErrConfig)
-	case !validHost(cfg.Host):
-		return nil, fmt.Errorf("%w: Host must be host[:port]", ErrConfig)
-	case cfg.Header != "" && !validHeaderName(cfg.Header):
+	}
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("%w: no BaseURL", ErrConfig)
+	}
+	o, err := parseOrigin(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Header != "" && !validHeaderName(cfg.Header) {
 		return nil, fmt.Errorf("%w: invalid header name", ErrConfig)
 	}
-	t := &Transport{base: cfg.Base, source: cfg.Source, host: cfg.Host, header: cfg.Header}
+	t := &Transport{base: cfg.Base, source: cfg.Source, origin: o, header: cfg.Header}
 	if t.base == nil {
 		t.base = http.DefaultTransport
 	}
@@ -78,17 +98,9 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 	return t, nil
 }
 
-func validHost(h string) bool {
-	if h == "" {
-		return false
-	}
-	u, err := url.Parse("//" + h)
-	return err == nil && u.Host == h && u.User == nil && u.Path == ""
-}
-
 // RoundTrip implements http.RoundTripper. It never modifies req.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !strings.EqualFold(req.URL.Host, t.host) {
+	if !t.origin.matches(req.URL) {
 		return t.base.RoundTrip(req)
 	}
 	ctx := req.Context()
@@ -106,7 +118,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	next, err := t.fresh(ctx, sent)
-	if err != nil || next == sent || !sendable(string(next)) {
+	if err != nil || next == "" || next == sent || !sendable(string(next)) {
 		return resp, nil // the 401 is the better answer than a source error
 	}
 	body := req.Body
@@ -129,17 +141,15 @@ func (t *Transport) send(req *http.Request, body io.ReadCloser, tok token.Raw) (
 	out.Header.Set("Authorization", "Bearer "+string(tok))
 	resp, err := t.base.RoundTrip(out)
 	if err == nil {
-		t.observe(resp)
+		t.observe(resp, tok)
 	}
 	return resp, err
 }
 
-// token returns the token to send: the swapped one, else the source's.
+// token returns the token to send: the head of the chain once it moved on,
+// else the source's.
 func (t *Transport) token(ctx context.Context) (token.Raw, error) {
-	t.mu.Lock()
-	tok := t.swapped
-	t.mu.Unlock()
-	if tok != "" {
+	if tok := t.head(); tok != "" {
 		return tok, nil
 	}
 	tok, err := t.source.Token(ctx)
@@ -149,30 +159,56 @@ func (t *Transport) token(ctx context.Context) (token.Raw, error) {
 	if !sendable(string(tok)) {
 		return "", fmt.Errorf("%w: from the token source", ErrMalformed)
 	}
+	if head := t.head(); head != "" {
+		return head, nil // the chain moved on while the source answered
+	}
 	return tok, nil
 }
 
-// fresh returns the token to retry with after sent got a 401. A swapped token
-// that was refused is dropped, so later requests go back to the source.
+func (t *Transport) head() token.Raw {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.swapped
+}
+
+// fresh returns the token to retry with after sent got a 401, or "" if
+// there is no newer one. Before the chain moved on, that is whatever the
+// source has now. After, only a token swapped in meanwhile, or one a
+// Reloader hands out that is neither the refused one nor the token the chain
+// left; a refused head stays the head.
 func (t *Transport) fresh(ctx context.Context, sent token.Raw) (token.Raw, error) {
 	t.mu.Lock()
-	cur := t.swapped
-	if cur == sent {
-		t.swapped = ""
-	}
+	cur, left := t.swapped, t.left
 	t.mu.Unlock()
 	if cur != "" && cur != sent {
-		return cur, nil
+		return cur, nil // another response moved the chain on meanwhile
 	}
-	if r, ok := t.source.(Reloader); ok {
+	r, reloads := t.source.(Reloader)
+	switch {
+	case cur == "" && reloads:
 		return r.Reload(ctx)
+	case cur == "":
+		return t.source.Token(ctx)
+	case !reloads:
+		return "", nil // the source holds only the token the chain left
 	}
-	return t.source.Token(ctx)
+	next, err := r.Reload(ctx)
+	if err != nil || next == left || next == sent || !sendable(string(next)) {
+		return "", err
+	}
+	t.mu.Lock()
+	if t.swapped == cur {
+		t.swapped = next
+	}
+	t.mu.Unlock()
+	return next, nil
 }
 
 // observe swaps in the token of resp's refresh header, if it carries exactly
-// one plausible token and the source is not pinned.
-func (t *Transport) observe(resp *http.Response) {
+// one plausible token and the source is not pinned. sent is the token of the
+// request: on the first swap it is the source's, which the chain leaves.
+// Only responses to requests on the origin get here.
+func (t *Transport) observe(resp *http.Response, sent token.Raw) {
 	if t.pinned {
 		return
 	}
@@ -181,6 +217,9 @@ func (t *Transport) observe(resp *http.Response) {
 		return
 	}
 	t.mu.Lock()
+	if t.swapped == "" {
+		t.left = sent
+	}
 	t.swapped = token.Raw(v[0])
 	t.mu.Unlock()
 }

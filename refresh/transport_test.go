@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -69,8 +68,6 @@ func newAPI(t *testing.T, accept ...token.Raw) *api {
 	return a
 }
 
-func (a *api) host() string { u, _ := url.Parse(a.srv.URL); return u.Host }
-
 func (a *api) seen() []hit {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -86,7 +83,7 @@ func (a *api) set(fn func(a *api)) {
 func (a *api) transport(t *testing.T, src refresh.Source) *refresh.Transport {
 	t.Helper()
 	tr, err := refresh.NewTransport(refresh.TransportConfig{
-		Base: a.srv.Client().Transport, Source: src, Host: a.host(),
+		Base: a.srv.Client().Transport, Source: src, BaseURL: a.srv.URL,
 	})
 	require.NoError(t, err)
 	return tr
@@ -107,7 +104,7 @@ type pinned struct{ refresh.Source }
 
 func (pinned) Pinned() bool { return true }
 
-// TestTransportRedirectToOtherHost: the token goes only to Host, even when
+// TestTransportRedirectToOtherHost: the token goes only to the origin, even when
 // that host redirects the client elsewhere, and the other host cannot plant
 // a token either.
 func TestTransportRedirectToOtherHost(t *testing.T) {
@@ -235,26 +232,40 @@ func TestNewTransportConfig(t *testing.T) {
 	t.Parallel()
 	src := refresh.StaticSource(tokA)
 	tests := []struct {
-		name string
-		cfg  refresh.TransportConfig
+		name    string
+		baseURL string
+		header  string
+		source  refresh.Source
 	}{
-		{name: "no source", cfg: refresh.TransportConfig{Host: "api.example.com"}},
-		{name: "no host", cfg: refresh.TransportConfig{Source: src}},
-		{name: "URL instead of host", cfg: refresh.TransportConfig{Source: src, Host: "https://api.example.com"}},
-		{name: "host with path", cfg: refresh.TransportConfig{Source: src, Host: "api.example.com/execution"}},
-		{name: "host with user", cfg: refresh.TransportConfig{Source: src, Host: "u@api.example.com"}},
-		{name: "bad header", cfg: refresh.TransportConfig{Source: src, Host: "api.example.com", Header: "a b"}},
+		{name: "no source", baseURL: "https://api.example.com"},
+		{name: "no base URL", source: src},
+		{name: "bare host", baseURL: "api.example.com", source: src},
+		{name: "host and port", baseURL: "api.example.com:8443", source: src},
+		{name: "scheme-relative", baseURL: "//api.example.com", source: src},
+		{name: "another scheme", baseURL: "ftp://api.example.com", source: src},
+		{name: "no host", baseURL: "https://", source: src},
+		{name: "no host, a port", baseURL: "https://:8443", source: src},
+		{name: "with path", baseURL: "https://api.example.com/execution", source: src},
+		{name: "with user", baseURL: "https://u@api.example.com", source: src},
+		{name: "with query", baseURL: "https://api.example.com?a=b", source: src},
+		{name: "with empty query", baseURL: "https://api.example.com?", source: src},
+		{name: "with fragment", baseURL: "https://api.example.com#x", source: src},
+		{name: "bad port", baseURL: "https://api.example.com:https", source: src},
+		{name: "bad header", baseURL: "https://api.example.com", header: "a b", source: src},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tr, err := refresh.NewTransport(tc.cfg)
+			tr, err := refresh.NewTransport(refresh.TransportConfig{Source: tc.source, BaseURL: tc.baseURL, Header: tc.header})
 			require.ErrorIs(t, err, refresh.ErrConfig)
 			assert.Nil(t, tr)
 		})
 	}
-	for _, host := range []string{"api.example.com", "127.0.0.1:8080", "[::1]:8080"} {
-		_, err := refresh.NewTransport(refresh.TransportConfig{Source: src, Host: host})
-		assert.NoError(t, err, host)
+	for _, u := range []string{
+		"https://api.example.com", "https://api.example.com/", "HTTPS://API.example.com:8443",
+		"http://127.0.0.1:8080", "https://[::1]:8443", "https://api.example.com:",
+	} {
+		_, err := refresh.NewTransport(refresh.TransportConfig{Source: src, BaseURL: u})
+		assert.NoError(t, err, u)
 	}
 }

@@ -62,7 +62,6 @@ type demoRun struct {
 	clock    demoClock
 	srv      *server
 	base     string // the server's URL
-	host     string // its host:port, for refresh.Transport
 	conns    *http.Transport
 	dir      string // holds the provisioned processor token
 	task     uuid.UUID
@@ -102,8 +101,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) (err error) {
 			err = serr
 		}
 	}()
-	d.host = ln.Addr().String()
-	d.base = "http://" + d.host
+	d.base = "http://" + ln.Addr().String()
 	d.conns = &http.Transport{}
 	defer d.conns.CloseIdleConnections()
 	if d.dir, err = os.MkdirTemp("", "execauth-demo-"); err != nil {
@@ -219,7 +217,7 @@ func (d *demoRun) send(client *http.Client, tok token.Raw, bearer, method, path,
 // client returns an HTTP client whose transport sends src's token to the
 // server and swaps in the tokens it hands back (unless src is pinned).
 func (d *demoRun) client(src refresh.Source) (*http.Client, error) {
-	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: d.conns, Source: src, Host: d.host})
+	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: d.conns, Source: src, BaseURL: d.base})
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func TestSoak(t *testing.T) {
 	t.Cleanup(s.srv.Close)
 	hs := httptest.NewServer(s.srv)
 	t.Cleanup(hs.Close)
-	s.url, s.host = hs.URL, strings.TrimPrefix(hs.URL, "http://")
+	s.url = hs.URL
 	conns := &http.Transport{MaxIdleConnsPerHost: soakWorkers + soakProcessors}
 	t.Cleanup(conns.CloseIdleConnections)
 	s.conns = conns
@@ -190,7 +190,6 @@ type soak struct {
 	clock *authtest.Clock
 	srv   *server
 	url   string
-	host  string
 	conns http.RoundTripper
 	stop  context.Context // done when the clients wind down
 	halt  context.CancelFunc
@@ -323,7 +322,7 @@ func (s *soak) task(n, i int, patient bool) bool {
 		return false
 	}
 	s.record(issued{raw: workload, class: scope.Workload, sub: id.String()})
-	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: s, Source: refresh.StaticSource(workload), Host: s.host})
+	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: s, Source: refresh.StaticSource(workload), BaseURL: s.url})
 	if err != nil {
 		s.fail("transport: %v", err)
 		return false
@@ -398,7 +397,7 @@ func (s *soak) waitBeatOrDue(raw string, patient bool) {
 // after the stop until it has sent a token from a rotated file.
 func (s *soak) processor(src *refresh.FileSource) {
 	ctx := context.Background()
-	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: s, Source: src, Host: s.host})
+	tr, err := refresh.NewTransport(refresh.TransportConfig{Base: s, Source: src, BaseURL: s.url})
 	if err != nil {
 		s.fail("transport: %v", err)
 		return
