@@ -20,4 +20,7 @@ var (
 	ErrMalformed = errors.New("refresh: malformed token")
 	// ErrTokenFile: a token file that is empty or does not hold a token.
 	ErrTokenFile = errors.New("refresh: no usable token in file")
+	// ErrHeaderWritten: [Reissuer.Exchange] was called after the response
+	// header was sent, so the token could not go out. Exchange before writing.
+	ErrHeaderWritten = errors.New("refresh: response header already written")
 )

@@ -18,7 +18,10 @@ import (
 //
 // Call it from the run handler after the task's state transition succeeded
 // and before writing the response: headers set after the first write are
-// lost. A workload token stays valid until its exp, so the host must refuse a
+// lost. Inside [Reissuer.Middleware], which the run route needs anyway, a
+// call after the response header was sent fails with [ErrHeaderWritten]
+// rather than lose the token unnoticed; without the middleware it cannot
+// tell. A workload token stays valid until its exp, so the host must refuse a
 // second run of the same task itself (the reference server answers 409);
 // Exchange keeps no state. On error the host answers with an error status and
 // no token is handed out.
@@ -39,6 +42,9 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	}
 	if !r.now().Before(c.ExpiresAt) {
 		return fmt.Errorf("%w: expired", ErrNotExchangeable)
+	}
+	if headerSent(w) {
+		return ErrHeaderWritten
 	}
 	raw, err := r.issuer.Exchange(c)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/execauth/execauth/scope"
@@ -58,6 +59,7 @@ type Reissuer struct {
 	allow  func(*http.Request, *token.Claims) bool
 	log    *slog.Logger
 	now    func() time.Time
+	warned atomic.Bool // Middleware saw a request without claims
 }
 
 // NewReissuer validates cfg and returns a Reissuer.
@@ -90,8 +92,10 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 }
 
 // Middleware reissues execution tokens near expiry. It must run inside
-// authentication: it reads the verified claims with [token.FromContext] and
-// does nothing for a request without them.
+// authentication: it reads the verified claims with [token.FromContext]. A
+// request without them passes through untouched, and the first one is logged
+// at Error level through [ReissuerConfig.Logger] (once per Reissuer): the
+// middleware is wired outside authentication and will never reissue.
 //
 // When the token is due — an execution token of ours with
 // exp - now <= max(20% of (exp - iat), 30s) — the new token is minted when
@@ -102,18 +106,28 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 // tokens of another issuer or signed by a key the issuer does not hold;
 // chains of MaxChainAge or older; tokens [ReissuerConfig.Allow] declines. A failed
 // reissue is logged and the response goes on without the header.
+//
+// For a workload token it records when the response header is sent, so that
+// [Reissuer.Exchange] called after that fails with [ErrHeaderWritten]
+// instead of losing the token: wrap the run route with it too.
 func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		c, ok := token.FromContext(req.Context())
-		if !ok || !r.due(c, r.now()) {
+		switch {
+		case !ok:
+			r.outside(req)
 			next.ServeHTTP(w, req)
-			return
+		case c.Class() == scope.Workload:
+			next.ServeHTTP(&writer{ResponseWriter: w}, req)
+		case r.due(c, r.now()):
+			rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
+			next.ServeHTTP(rw, req)
+			// A handler that never wrote gets an implicit 200 from the server,
+			// which sends the header map after this returns.
+			rw.commit(http.StatusOK)
+		default:
+			next.ServeHTTP(w, req)
 		}
-		rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
-		next.ServeHTTP(rw, req)
-		// A handler that never wrote gets an implicit 200 from the server,
-		// which sends the header map after this returns.
-		rw.commit(http.StatusOK)
 	})
 }
 

@@ -2,13 +2,28 @@ package refresh
 
 import "net/http"
 
-// writer runs attach once, with the final status, right before the header is
-// sent (WriteHeader, the first Write or Flush); everything else passes
-// through. Like any ResponseWriter it is used by one goroutine at a time.
+// writer wraps the ResponseWriter of a request [Reissuer.Middleware] may act
+// on. It runs attach (if set) once, with the final status, right before the
+// header is sent (WriteHeader, the first Write or Flush), and remembers that
+// the header went out; everything else passes through. Like any
+// ResponseWriter it is used by one goroutine at a time.
+//
+// Why a wrapper, and why here: net/http offers no way to ask whether a
+// response's header was sent — after it was, changes to the header map are
+// silently dropped — so the only way for [Reissuer.Exchange] to notice is a
+// writer that sees the first write. Reissuer.Middleware installs it only for
+// the requests that need it (a workload token, which may be exchanged, and
+// an execution token due for reissue), so the common request keeps the
+// server's own writer and costs no allocation; Authenticate wrapping every
+// request would cost one each and hide the writer's optional interfaces
+// from type assertions. The wrapper keeps [http.ResponseController] and
+// [http.Flusher] working: it implements FlushError and Flush itself (a
+// flush sends the header) and Unwrap for deadlines, hijacking and full
+// duplex.
 type writer struct {
 	http.ResponseWriter
-	attach func(status int)
-	done   bool
+	attach func(status int) // nil: only record that the header was sent
+	done   bool             // the header (with a final status) was sent
 }
 
 // commit runs attach for the first final status. Informational 1xx
@@ -19,7 +34,9 @@ func (w *writer) commit(status int) {
 		return
 	}
 	w.done = true
-	w.attach(status)
+	if w.attach != nil {
+		w.attach(status)
+	}
 }
 
 func (w *writer) WriteHeader(status int) {
@@ -44,3 +61,21 @@ func (w *writer) Flush() { _ = w.FlushError() }
 // Unwrap lets [http.ResponseController] reach the server's writer for
 // deadlines, hijacking and full duplex.
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// headerSent reports whether the response header of w has been sent, as far
+// as a writer of Reissuer.Middleware below w (found through the Unwrap
+// chain that ResponseWriter wrappers follow) has seen. Without one it cannot
+// tell and reports false.
+func headerSent(w http.ResponseWriter) bool {
+	for w != nil {
+		if rw, ok := w.(*writer); ok {
+			return rw.done
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+	return false
+}
