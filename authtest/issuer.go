@@ -139,7 +139,10 @@ func newTokenIssuer(keys jwks.SigningKeys, cfg config) (*token.Issuer, error) {
 // audience, algorithm and lifetimes; the cache's key freshness runs on real
 // time, so advancing the clock by days expires tokens but never the keys.
 // Each edit may change the config before the verifier is built (a Leeway, a
-// CacheSize). The cache stops when t's cleanup runs; setup errors fail t.
+// CacheSize); an edit that makes MaxLifetime shorter than the issuer's TTL
+// fails t, as [token.CheckLifetimes] does (mint an over-long token with
+// [Lifetime] instead). The cache stops when t's cleanup runs; setup errors
+// fail t.
 func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *token.Verifier {
 	t.Helper()
 	cache, err := jwks.NewCache(t.Context(), jwks.CacheConfig{
@@ -175,6 +178,9 @@ func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *to
 	v, err := token.NewVerifier(cfg)
 	if err != nil {
 		t.Fatalf("authtest: Verifier: %v", err)
+	}
+	if err := token.CheckLifetimes(i.tokens, v); err != nil {
+		t.Fatalf("authtest: Verifier: %v", err) // an edit lowered MaxLifetime: use the Lifetime override instead
 	}
 	return v
 }

@@ -167,6 +167,9 @@ func TestSetupErrorsFailTheTest(t *testing.T) {
 		{"invalid verifier edit", func(t testing.TB) {
 			authtest.NewIssuer(t).Verifier(t, func(c *token.VerifierConfig) { c.Leeway = time.Hour })
 		}, "authtest: Verifier: "},
+		{"verifier edit below the issuer's lifetime", func(t testing.TB) {
+			authtest.NewIssuer(t).Verifier(t, func(c *token.VerifierConfig) { c.MaxLifetime.Execution = 5 * time.Minute })
+		}, "authtest: Verifier: token: invalid configuration: the issuer's execution lifetime 10m0s exceeds"},
 		{"subject not a task id", func(t testing.TB) {
 			authtest.NewIssuer(t).Execution(t, task, authtest.Claims(func(c *token.Claims) { c.Subject = "task-1" }))
 		}, "authtest: mint execution token: "},

@@ -217,10 +217,16 @@ func TestKeyringPublicKeysIsACopy(t *testing.T) {
 	assert.Equal(t, []string{"a"}, kids(ring.PublicKeys()))
 }
 
-// tokenPair builds an issuer and a verifier over ring, both on clock.
+// tokenPair builds an issuer and a verifier over ring, both on clock. Every
+// class lives ten minutes, so that a ring retiring keys after 15m or more
+// serves the issuer.
 func tokenPair(t testing.TB, ring *jwks.Keyring, clock *stepClock) (*token.Issuer, *token.Verifier) {
 	t.Helper()
-	iss, err := token.NewIssuer(token.IssuerConfig{Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now})
+	ttl := token.DefaultExecutionTTL
+	iss, err := token.NewIssuer(token.IssuerConfig{
+		Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now,
+		TTL: token.Lifetimes{Workload: ttl, Execution: ttl, Processor: ttl},
+	})
 	require.NoError(t, err)
 	ver, err := token.NewVerifier(token.VerifierConfig{Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now})
 	require.NoError(t, err)
@@ -293,7 +299,7 @@ func TestKeyringRetiredKeyStopsVerifying(t *testing.T) {
 	t.Parallel()
 	clock := newStepClock()
 	old := signingKey(t, "old", jwks.ES256)
-	ring := newRing(t, old, token.DefaultExecutionTTL+token.DefaultLeeway, clock)
+	ring := newRing(t, old, token.DefaultExecutionTTL+token.MaxLeeway, clock)
 	iss, ver := tokenPair(t, ring, clock)
 	raw, err := iss.Execution(uuid.New())
 	require.NoError(t, err)
@@ -304,7 +310,7 @@ func TestKeyringRetiredKeyStopsVerifying(t *testing.T) {
 	require.NoError(t, err, "signed before the rotation, not expired")
 	assert.Equal(t, "old", c.KeyID())
 
-	clock.Advance(time.Second + token.DefaultLeeway)
+	clock.Advance(time.Second + token.MaxLeeway)
 	_, err = ring.LookupKey(t.Context(), "old", jwks.ES256)
 	require.ErrorIs(t, err, jwks.ErrUnknownKey)
 	_, err = ver.Verify(t.Context(), string(raw))

@@ -19,7 +19,9 @@ import (
 // IssuerConfig configures an [Issuer].
 type IssuerConfig struct {
 	// Keys signs tokens: a *jwks.SigningKey, or a *jwks.Keyring whose active
-	// key may change while the Issuer is in use. Required.
+	// key may change while the Issuer is in use. Required. A Keyring's
+	// RetireAfter must cover the longest TTL plus MaxLeeway, or NewIssuer
+	// fails: a rotated-out key would stop verifying tokens it signed.
 	Keys jwks.SigningKeys
 	// Issuer is the iss claim of every token. Required.
 	Issuer string
@@ -44,7 +46,9 @@ type Issuer struct {
 	rand     io.Reader
 }
 
-// NewIssuer validates cfg and returns an Issuer.
+// NewIssuer validates cfg and returns an Issuer. It fails with [ErrConfig]
+// on a missing key, issuer or audience, a negative TTL, and a keyring whose
+// RetireAfter is shorter than the longest TTL plus [MaxLeeway].
 func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	switch {
 	case cfg.Keys == nil || cfg.Keys.Active() == nil:
@@ -55,6 +59,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		return nil, fmt.Errorf("%w: no audience", ErrConfig)
 	case !cfg.TTL.valid():
 		return nil, fmt.Errorf("%w: negative TTL", ErrConfig)
+	}
+	if err := checkRetire(cfg.Keys, cfg.TTL); err != nil {
+		return nil, err
 	}
 	i := &Issuer{
 		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),

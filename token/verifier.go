@@ -32,7 +32,8 @@ type VerifierConfig struct {
 	Audience []string
 	// Algorithms is the alg allow-list. If empty, jwks.DefaultAlgorithms()
 	// is used (EdDSA, ES*, RS*). Unknown names ("none" included) are a
-	// construction error; PS* and HS* are accepted only when listed here.
+	// construction error, as is a list that no key of a fixed key set is
+	// bound to; PS* and HS* are accepted only when listed here.
 	Algorithms []jwks.Algorithm
 	// Leeway allows for clock skew on exp, nbf and iat. If zero, 10s is used.
 	// Negative or above 5m is a construction error.
@@ -41,7 +42,8 @@ type VerifierConfig struct {
 	// decoding. If zero, 8 KiB is used.
 	MaxSize int
 	// MaxLifetime bounds exp - iat per class. Zero fields use the default TTLs
-	// (24h workload, 10m execution, 24h processor).
+	// (24h workload, 10m execution, 24h processor). It must be at least the
+	// issuer's TTL; where one process builds both, [CheckLifetimes] checks.
 	MaxLifetime Lifetimes
 	// AcceptMissingScope treats a token without a scope claim as an execution
 	// token, as older Airflow releases mint them. Off by default: scope is
@@ -76,8 +78,10 @@ type Verifier struct {
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
-// issuer, audience or key lookup, on "none" or an unknown algorithm, and on a
-// leeway outside [0, 5m].
+// issuer, audience or key lookup, on "none" or an unknown algorithm, on a
+// leeway outside [0, 5m], and on an allow-list that no key of Keys is bound
+// to when Keys can list them all ([jwks.Lister]: a Static, a Keyring, a Cache
+// without URLs).
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	switch {
 	case cfg.Keys == nil:
@@ -109,6 +113,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, fmt.Errorf("%w: algorithm %q", ErrConfig, a)
 		}
 		v.algs[a] = true
+	}
+	if err := checkAlgorithms(cfg.Keys, v.algs); err != nil {
+		return nil, err
 	}
 	if v.leeway == 0 {
 		v.leeway = DefaultLeeway

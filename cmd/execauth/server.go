@@ -108,6 +108,9 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	verifier, err := token.NewVerifier(token.VerifierConfig{
 		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now,
 	})
+	if err == nil {
+		err = token.CheckLifetimes(issuer, verifier) // it must accept what it hands out
+	}
 	if err != nil {
 		keys.Close()
 		return nil, err

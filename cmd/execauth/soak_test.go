@@ -53,7 +53,6 @@ const (
 // soakTTL keeps execution tokens just above the 30s minimum reissue window:
 // a token is due 10s (1s of real time) after its iat, and a worker would
 // have to stall 3s of real time between two heartbeats for it to expire.
-// Processor tokens live 90s, so keys retire within a long run.
 var soakTTL = token.Lifetimes{Workload: 10 * time.Minute, Execution: 40 * time.Second, Processor: 90 * time.Second}
 
 // TestSoak runs the reference server over real HTTP with many clients doing
@@ -68,9 +67,9 @@ var soakTTL = token.Lifetimes{Workload: 10 * time.Minute, Execution: 40 * time.S
 // key, makes the server's jwks.Cache refresh, and only then activates it, so
 // that the server never meets an unknown kid (one JWK Set fetch per
 // rotation, and no other, proves it); replaced keys retire after the
-// processor lifetime plus the server's leeway. A provisioner rewrites every
-// processor's token file with WriteTokenFile every 100ms while the
-// processors read them through FileSource.
+// longest lifetime plus the largest leeway, as token.NewIssuer requires. A
+// provisioner rewrites every processor's token file with WriteTokenFile
+// every 100ms while the processors read them through FileSource.
 //
 // Workers loop: a new task, its workload token, the run exchange through
 // refresh.Transport, heartbeats, and for every third task heartbeats until a
@@ -93,7 +92,7 @@ func TestSoak(t *testing.T) {
 	first, err := jwks.Generate(jwks.ES256)
 	require.NoError(t, err)
 	ring, err := jwks.NewKeyring(jwks.KeyringConfig{
-		Active: first, RetireAfter: soakTTL.Processor + token.DefaultLeeway, Now: clock.Now,
+		Active: first, RetireAfter: soakTTL.Longest() + token.MaxLeeway, Now: clock.Now,
 	})
 	require.NoError(t, err)
 	s.external = []jwks.Key{first.Public()}
