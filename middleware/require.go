@@ -36,6 +36,8 @@ func RequireScopes(scopes ...scope.Scope) func(http.Handler) http.Handler {
 // may act only on itself. Otherwise, an empty path value included, it answers
 // 403 insufficient_scope (no scope attribute: no scope would help). Rejections
 // are answered as for [RequireScopes]; without claims it fails closed with 401.
+// It reads [http.Request.PathValue], which http.ServeMux and chi v5.0.12 and
+// later set; with another router use [RequireSubjectFunc].
 //
 // It panics with a "middleware:" message when name is empty. The middleware is
 // safe for concurrent use.
@@ -43,8 +45,30 @@ func RequireSubject(name string) func(http.Handler) http.Handler {
 	if name == "" {
 		panic("middleware: RequireSubject: empty path value name")
 	}
+	return subject(func(r *http.Request) string { return r.PathValue(name) })
+}
+
+// RequireSubjectFunc is [RequireSubject] for routers that keep path values
+// elsewhere than [http.Request.PathValue] (chi before v5.0.12, gorilla/mux):
+// value returns the path value the token's sub must equal, e.g.
+//
+//	middleware.RequireSubjectFunc(func(r *http.Request) string { return mux.Vars(r)["id"] })
+//
+// It runs after the router matched, so the router's own context is there. An
+// empty value is refused as for RequireSubject.
+//
+// It panics with a "middleware:" message when value is nil. The middleware is
+// safe for concurrent use if value is.
+func RequireSubjectFunc(value func(r *http.Request) string) func(http.Handler) http.Handler {
+	if value == nil {
+		panic("middleware: RequireSubjectFunc: nil value function")
+	}
+	return subject(value)
+}
+
+func subject(value func(*http.Request) string) func(http.Handler) http.Handler {
 	return requirement(func(c *token.Claims, r *http.Request) *Error {
-		if v := r.PathValue(name); v != "" && v == c.Subject {
+		if v := value(r); v != "" && v == c.Subject {
 			return nil
 		}
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrSubjectMismatch}
