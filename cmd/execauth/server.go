@@ -72,20 +72,18 @@ func (s *server) Close() {
 
 // sharedState returns where revocations, first exchanges and tasks live:
 // Redis when client is set, else this process's memory. The revocation
-// list has loaded every live entry when it returns. They run on the real
-// clock: the demo's clock jumps ahead, and a jump must not make the list
-// look stale, nor purge entries early.
-func sharedState(ctx context.Context, client redis.UniversalClient, log *slog.Logger) (revoke.Store, *revoke.List, tasks, error) {
-	var store revoke.Store = revoke.NewMemory(nil)
+// list has loaded every live entry when it returns.
+func sharedState(ctx context.Context, client redis.UniversalClient, now func() time.Time, log *slog.Logger) (revoke.Store, *revoke.List, tasks, error) {
+	var store revoke.Store = revoke.NewMemory(now)
 	var table tasks = newMemoryTasks()
 	if client != nil {
-		rs, err := redisstore.New(redisstore.Config{Client: client})
+		rs, err := redisstore.New(redisstore.Config{Client: client, Now: now})
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		store, table = rs, &redisTasks{client: client, prefix: redisstore.DefaultPrefix}
 	}
-	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: log})
+	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: log, Now: now})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -113,7 +111,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	store, list, table, err := sharedState(ctx, cfg.redis, cfg.log)
+	store, list, table, err := sharedState(ctx, cfg.redis, now, cfg.log)
 	if err != nil {
 		return nil, err
 	}
