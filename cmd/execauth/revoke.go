@@ -55,6 +55,10 @@ func (c *cli) revokeCmd(fs *flag.FlagSet) func(context.Context) error {
 		if err != nil {
 			return err
 		}
+		if !exp.Add(revoke.ExpiryMargin).After(now) {
+			fmt.Fprintln(c.stdout, "the token expired: no verifier accepts it, nothing to revoke")
+			return nil
+		}
 		if err := store.Revoke(ctx, revoke.Entry{JTI: jti, Until: exp.Add(revoke.ExpiryMargin)}); err != nil {
 			return err
 		}
