@@ -84,11 +84,14 @@ func tokenID(raw string) (string, time.Time, error) {
 	return claims.JTI, time.Unix(claims.Exp, 0), nil
 }
 
-// redisClient connects to a redis:// or rediss:// URL.
+// redisClient connects to a redis:// or rediss:// URL. Dials, reads and
+// writes give up after a second and are retried once, so that a request
+// meets a Redis outage with a quick 503.
 func redisClient(u string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(u)
 	if err != nil {
 		return nil, usagef("-redis: %v", err)
 	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = time.Second, time.Second, time.Second, 1
 	return redis.NewClient(opt), nil
 }
