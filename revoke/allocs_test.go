@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestCheckDoesNotAllocate(t *testing.T) {
+func TestCheckAllocs(t *testing.T) {
 	c := newClock()
 	store := &switchStore{Store: NewMemory(c.now)}
 	l := newTestList(t, store, c, Config{MaxStale: 2 * time.Hour})
