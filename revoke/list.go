@@ -88,7 +88,7 @@ type List struct {
 	syncing chan struct{} // holds a token while a sync runs; the holder owns cursor and state
 	cursor  string
 	failing bool      // the last sync failed
-	state   freshness // as last logged
+	state   freshness // as last logged; a first successful sync is not logged
 
 	life context.Context // canceled by Close; bounds background syncs
 	stop context.CancelFunc
@@ -126,7 +126,7 @@ func NewList(ctx context.Context, cfg Config) (*List, error) {
 	l := &List{
 		store: cfg.Store, interval: cfg.PollInterval, maxStale: cfg.MaxStale, timeout: cfg.Timeout,
 		maxLifetime: cfg.MaxLifetime, failOpen: cfg.InsecureFailOpenFor, log: cfg.Logger, now: cfg.Now,
-		syncing: make(chan struct{}, 1), done: make(chan struct{}), state: failingClosed,
+		syncing: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	setDefault(&l.interval, DefaultPollInterval)
 	setDefault(&l.maxStale, max(DefaultMaxStale, 4*l.interval))
