@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -94,4 +95,22 @@ func redisClient(u string) (*redis.Client, error) {
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = time.Second, time.Second, time.Second, 1
 	return redis.NewClient(opt), nil
+}
+
+// revocations loads every live revocation from the Redis at u, for one
+// verification; done releases it.
+func revocations(ctx context.Context, u string) (*revoke.List, func(), error) {
+	client, err := redisClient(u)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := redisstore.New(redisstore.Config{Client: client})
+	if err == nil {
+		var list *revoke.List
+		if list, err = revoke.NewList(ctx, revoke.Config{Store: store, Logger: slog.New(slog.DiscardHandler)}); err == nil {
+			return list, func() { list.Close(); _ = client.Close() }, nil
+		}
+	}
+	_ = client.Close()
+	return nil, nil, err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,6 +57,17 @@ func TestRevokeCommand(t *testing.T) {
 		assert.Contains(t, res.stdout, "revoked the token until")
 		assert.NotRegexp(t, jwsPattern, res.stdout+res.stderr, "no token printed")
 		assert.NotEmpty(t, m.HGet("{execauth}:revoke:entries", "jti:"+c.ID), "stored by jti")
+
+		// execauth verify -redis refuses it; without -redis it does not know.
+		keyFile := filepath.Join(t.TempDir(), "k.pem")
+		require.NoError(t, jwks.WriteSigningKey(keyFile, key))
+		args := []string{"verify", "-key", keyFile, "-iss", testIss, "-aud", testAud, string(raw)}
+		res = runCLI(t, "", args...)
+		require.NoError(t, res.err, res.stderr)
+		res = runCLI(t, "", append(args[:len(args)-1], "-redis", url, string(raw))...)
+		var rej *rejection
+		require.ErrorAs(t, res.err, &rej)
+		assert.Equal(t, "revoked", rej.reason)
 	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{
