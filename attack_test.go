@@ -292,7 +292,7 @@ var (
 // responseFor is the response Authenticate gives for a token that Verify
 // rejects with err.
 func responseFor(err error) rejection {
-	if errors.Is(err, token.ErrKeysUnavailable) {
+	if errors.Is(err, token.ErrUnavailable) {
 		return rejectUnavailable
 	}
 	return rejectToken

@@ -14,6 +14,10 @@ var (
 	// (not a workload token, another issuer, a key the issuer does not hold,
 	// or at or past exp).
 	ErrNotExchangeable = errors.New("refresh: token cannot be exchanged")
+	// ErrUnavailable: [Reissuer.Exchange] could not read or write the
+	// first-exchange record (the shared store is unreachable). Servers answer
+	// 503 with Retry-After.
+	ErrUnavailable = errors.New("refresh: exchange record unavailable")
 	// ErrMalformed: a token that cannot be sent as a bearer token (empty,
 	// whitespace or control characters inside) or, for [WriteTokenFile], is
 	// not a compact JWS.

@@ -4,27 +4,37 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
 // Exchange starts an execution chain at the run endpoint. For a workload
 // token (read with [token.FromContext]) it puts an execution token — same
-// sub and aud, auth_time = now — in the response header; for an execution
-// token it does nothing and returns nil ([Reissuer.Middleware] covers that
-// one). Any other class, or no claims, is an error, as is a workload token
-// of another issuer, signed by a key the issuer does not hold, or at or past
-// its exp. A failure to mint wraps [token.ErrNotMinted].
+// sub and aud — in the response header; for an execution token it does
+// nothing and returns nil ([Reissuer.Middleware] covers that one). Any other
+// class, or no claims, is an error, as is a workload token of another
+// issuer, signed by a key the issuer does not hold, or at or past its exp. A
+// failure to mint wraps [token.ErrNotMinted].
+//
+// The chain's auth_time is the subject's first exchange, recorded in
+// [ReissuerConfig.Exchanges] until the workload token expires: an identical
+// retry, on any replica, gets a token of the same chain, so a workload token
+// cannot start fresh chains and MaxChainAge keeps biting. Once the first
+// exchange is MaxChainAge old, Exchange refuses ([ErrNotExchangeable]). When
+// the record cannot be read or written, Exchange fails with an error that
+// matches [ErrUnavailable] (answer 503) and hands out nothing. A revoked
+// subject never gets here: its token fails verification.
 //
 // Call it from the run handler after the task's state transition succeeded
 // and before writing the response: headers set after the first write are
 // lost. Inside [Reissuer.Middleware], which the run route needs anyway, a
 // call after the response header was sent fails with [ErrHeaderWritten]
 // rather than lose the token unnoticed; without the middleware it cannot
-// tell. A workload token stays valid until its exp, so the host must refuse a
-// second run of the same task itself (the reference server answers 409);
-// Exchange keeps no state. On error the host answers with an error status and
-// no token is handed out.
+// tell. A workload token stays valid until its exp, so the host must still
+// refuse a second run of the same task itself (the reference server answers
+// 409). On error the host answers with an error status and no token is
+// handed out.
 func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	c, ok := token.FromContext(req.Context())
 	if !ok {
@@ -40,13 +50,21 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	if !r.ours(c) {
 		return fmt.Errorf("%w: another issuer or key", ErrNotExchangeable)
 	}
-	if !r.now().Before(c.ExpiresAt) {
+	now := r.now()
+	if !now.Before(c.ExpiresAt) {
 		return fmt.Errorf("%w: expired", ErrNotExchangeable)
 	}
 	if headerSent(w) {
 		return ErrHeaderWritten
 	}
-	raw, err := r.issuer.Exchange(c)
+	first, err := r.first.FirstExchange(req.Context(), c.Subject, now, c.ExpiresAt.Add(revoke.ExpiryMargin))
+	if err != nil {
+		return fmt.Errorf("%w: first exchange: %w", ErrUnavailable, err)
+	}
+	if now.Sub(first) >= r.maxAge {
+		return fmt.Errorf("%w: chain older than MaxChainAge", ErrNotExchangeable)
+	}
+	raw, err := r.issuer.Exchange(c, first)
 	if err != nil {
 		return fmt.Errorf("refresh: exchange: %w", err)
 	}

@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -41,11 +43,24 @@ type ReissuerConfig struct {
 	// A panic in Allow declines and is logged. If nil, every eligible token
 	// is reissued.
 	Allow func(r *http.Request, c *token.Claims) bool
+	// Exchanges records the first run exchange of each subject
+	// ([Reissuer.Exchange]), shared by every replica: a revoke.Store such as
+	// revoke.Memory or the Redis store of module
+	// github.com/execauth/execauth/redisstore. If nil, a revoke.Memory of
+	// this Reissuer is used, which is right for a single replica only.
+	Exchanges Exchanges
 	// Logger receives reissue failures and panics in Allow, never token
 	// content. If nil, slog.Default() is used.
 	Logger *slog.Logger
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+}
+
+// Exchanges records first run exchanges; every revoke.Store implements it.
+type Exchanges interface {
+	// FirstExchange records at as the first run exchange of sub unless a
+	// record is held, keeps it until until, and returns the recorded time.
+	FirstExchange(ctx context.Context, sub string, at, until time.Time) (first time.Time, err error)
 }
 
 // Reissuer hands out execution tokens on the server side: a fresh one near
@@ -57,6 +72,7 @@ type Reissuer struct {
 	header string
 	maxAge time.Duration
 	allow  func(*http.Request, *token.Claims) bool
+	first  Exchanges
 	log    *slog.Logger
 	now    func() time.Time
 	warned atomic.Bool // Middleware saw a request without claims
@@ -74,7 +90,7 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 	}
 	r := &Reissuer{
 		issuer: cfg.Issuer, header: cfg.Header, maxAge: cfg.MaxChainAge,
-		allow: cfg.Allow, log: cfg.Logger, now: cfg.Now,
+		allow: cfg.Allow, first: cfg.Exchanges, log: cfg.Logger, now: cfg.Now,
 	}
 	if r.header == "" {
 		r.header = DefaultHeader
@@ -87,6 +103,9 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 	}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.first == nil {
+		r.first = revoke.NewMemory(r.now)
 	}
 	return r, nil
 }

@@ -53,3 +53,22 @@ func TestVerifyCachedAllocs(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, allocs)
 }
+
+// TestVerifyCachedRevocationAllocs: checking revocations on a cache hit
+// allocates nothing more.
+func TestVerifyCachedRevocationAllocs(t *testing.T) {
+	list := newRevokeList(t)
+	require.NoError(t, list.RevokeSubject(context.Background(), uuid.NewString(), now))
+	f := newFixture(t, jwks.ES256, func(c *VerifierConfig) { c.CacheSize = 16; c.Revocations = list })
+	raw, err := f.iss.Execution(uuid.New())
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = f.v.Verify(ctx, string(raw))
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := f.v.Verify(ctx, string(raw)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 1.0)
+}

@@ -49,6 +49,13 @@ var (
 	ErrLifetime = newReason("token: lifetime too long", "lifetime")
 	// ErrClaims: a required claim (exp, iat) is missing.
 	ErrClaims = newReason("token: missing claim", "missing_claim")
+	// ErrRevoked: the token's jti, or its sub as of its iat, is revoked
+	// ([VerifierConfig.Revocations]).
+	ErrRevoked = newReason("token: revoked", "revoked")
+	// ErrRevocationUnavailable: whether the token is revoked cannot be told
+	// now (the revocation list never synced or is too stale). It also
+	// matches [ErrUnavailable].
+	ErrRevocationUnavailable = newUnavailable("token: revocations unavailable", "revocation_unavailable")
 )
 
 // Errors from constructors and minting; they are not verification errors.
@@ -65,7 +72,7 @@ var (
 var reasons = [...]*reasonError{
 	ErrKeysUnavailable, ErrMalformed, ErrUnsupported, ErrAlgorithm, ErrUnknownKey,
 	ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuer, ErrAudience, ErrSubject,
-	ErrScope, ErrLifetime, ErrClaims,
+	ErrScope, ErrLifetime, ErrClaims, ErrRevocationUnavailable, ErrRevoked,
 }
 
 // reasonError is a verification sentinel: fixed text and a stable code.

@@ -71,6 +71,7 @@ func exportedName(t *testing.T, s *reasonError) string {
 		"ErrSignature": ErrSignature, "ErrExpired": ErrExpired, "ErrNotYetValid": ErrNotYetValid,
 		"ErrIssuer": ErrIssuer, "ErrAudience": ErrAudience, "ErrSubject": ErrSubject,
 		"ErrScope": ErrScope, "ErrLifetime": ErrLifetime, "ErrClaims": ErrClaims,
+		"ErrRevoked": ErrRevoked, "ErrRevocationUnavailable": ErrRevocationUnavailable,
 	} {
 		if v == s {
 			return name
@@ -88,7 +89,7 @@ func TestReasons(t *testing.T) {
 		assert.ErrorIs(t, wrapped, ErrInvalid, s.text)
 		assert.Equal(t, s.code, Reason(wrapped))
 		assert.Equal(t, s.text, Text(wrapped), "the detail is dropped")
-		assert.Equal(t, s == ErrKeysUnavailable, errors.Is(wrapped, ErrUnavailable), s.text)
+		assert.Equal(t, s == ErrKeysUnavailable || s == ErrRevocationUnavailable, errors.Is(wrapped, ErrUnavailable), s.text)
 		assert.Regexp(t, `^[a-z_]+$`, s.code, "codes are metric-label safe")
 		assert.False(t, codes[s.code], "code %q used twice", s.code)
 		codes[s.code] = true

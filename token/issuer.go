@@ -1,6 +1,7 @@
 package token
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -101,14 +102,16 @@ func (i *Issuer) Processor(principal string, audience ...string) (Raw, error) {
 }
 
 // Exchange mints the execution token that a run endpoint hands out for a
-// verified workload token: same sub and aud, auth_time = now.
-func (i *Issuer) Exchange(workload *Claims) (Raw, error) {
+// verified workload token: same sub and aud, auth_time = authTime, the start
+// of the chain (the subject's first run exchange, which package refresh
+// records), or now if authTime is zero.
+func (i *Issuer) Exchange(workload *Claims, authTime time.Time) (Raw, error) {
 	if workload.Class() != scope.Workload {
 		return "", fmt.Errorf("%w: exchange needs a workload token", ErrNotMinted)
 	}
 	return i.Mint(Claims{
 		Subject: workload.Subject, Audience: workload.Audience, audArray: workload.audArray,
-		Scope: scope.Set{scope.Execution}, AuthTime: i.now(),
+		Scope: scope.Set{scope.Execution}, AuthTime: cmp.Or(authTime, i.now()),
 	})
 }
 

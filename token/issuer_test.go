@@ -141,7 +141,7 @@ func TestExchange(t *testing.T) {
 	w, err := f.v.Verify(context.Background(), string(wraw))
 	require.NoError(t, err)
 
-	eraw, err := f.iss.Exchange(w)
+	eraw, err := f.iss.Exchange(w, time.Time{})
 	require.NoError(t, err)
 	e, err := f.v.Verify(context.Background(), string(eraw))
 	require.NoError(t, err)
@@ -151,7 +151,14 @@ func TestExchange(t *testing.T) {
 	assert.Equal(t, now.Unix(), e.AuthTime.Unix())
 	assert.NotEqual(t, w.ID, e.ID)
 
-	_, err = f.iss.Exchange(e)
+	first := now.Add(-time.Hour)
+	eraw, err = f.iss.Exchange(w, first)
+	require.NoError(t, err)
+	e, err = f.v.Verify(context.Background(), string(eraw))
+	require.NoError(t, err)
+	assert.Equal(t, first.Unix(), e.AuthTime.Unix(), "anchored at the chain's first exchange")
+
+	_, err = f.iss.Exchange(e, time.Time{})
 	require.ErrorIs(t, err, ErrNotMinted, "only a workload token is exchanged")
 }
 

@@ -51,13 +51,29 @@ type VerifierConfig struct {
 	AcceptMissingScope bool
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+	// Revocations, when set, is asked about every token that passed every
+	// other check, cache hits included, keyed on its jti and on its sub and
+	// iat (never on the raw token): a revoked token fails with [ErrRevoked];
+	// an answer that cannot be trusted fails with [ErrRevocationUnavailable]
+	// (503, fail closed). A *revoke.List implements it. If nil, tokens are
+	// not checked for revocation.
+	Revocations Revocations
 	// CacheSize bounds an in-memory cache of verified tokens, so that a token
 	// presented again skips the signature check. If zero, verified tokens are
 	// not cached. A hit requires the identical token (signature included) and
 	// an unchanged key set (keys that report a Generation); exp, nbf, iat and
 	// the token class are checked again on each hit (the other claim rules
-	// depend only on the token and this configuration, which cannot change).
+	// depend only on the token and this configuration, which cannot change),
+	// and so are Revocations.
 	CacheSize int
+}
+
+// Revocations tells whether a verified token is revoked; package revoke's
+// List implements it, answering from memory.
+type Revocations interface {
+	// Check reports whether a token (jti, sub, iat) is revoked. A non-nil error means the
+	// answer cannot be trusted (never synced, or staler than MaxStale): callers fail closed.
+	Check(jti, sub string, issuedAt time.Time) (revoked bool, err error)
 }
 
 // Verifier checks tokens: framing, header, algorithm, key, signature, then
@@ -72,6 +88,7 @@ type Verifier struct {
 	maxLifetime  Lifetimes
 	missingScope bool
 	now          func() time.Time
+	revocations  Revocations    // nil: no revocation checks
 	cache        *verifiedCache // nil when CacheSize is zero
 	known        []string       // issuer and audiences, reused by the decoder
 	headers      headerTable    // headers of verified tokens, decoded once
@@ -107,6 +124,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
 		algs: make(map[jwks.Algorithm]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
 		maxLifetime: cfg.MaxLifetime, missingScope: cfg.AcceptMissingScope, now: cfg.Now,
+		revocations: cfg.Revocations,
 	}
 	for _, a := range algs {
 		if !a.Supported() {
@@ -140,7 +158,8 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // token without a valid signature learns nothing about its claims: size;
 // framing and strict base64url of all three segments; header; algorithm
 // allow-list; key lookup (kid, alg binding); signature; then claims (iss,
-// aud, exp, nbf, iat, lifetime, sub, scope).
+// aud, exp, nbf, iat, lifetime, sub, scope); then revocation, when
+// configured.
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
@@ -161,6 +180,9 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 		return nil, err
 	}
 	if err := v.checkClaims(c, v.now()); err != nil {
+		return nil, err
+	}
+	if err := v.checkRevoked(c); err != nil {
 		return nil, err
 	}
 	c.kid = kid
@@ -184,6 +206,9 @@ func (v *Verifier) verifyCached(ctx context.Context, raw string) (*Claims, error
 		}
 		if _, err := cached.Scope.Class(); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrScope, err)
+		}
+		if err := v.checkRevoked(cached); err != nil {
+			return nil, err // kept: the entry is still the verified token, and revocation is asked again
 		}
 		return cached.Clone(), nil
 	}
@@ -270,6 +295,22 @@ func lookupError(err error) error {
 		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
 	}
 	return fmt.Errorf("%w: %w", ErrUnknownKey, err)
+}
+
+// checkRevoked asks Revocations about c. A revoked token costs no
+// allocation.
+func (v *Verifier) checkRevoked(c *Claims) error {
+	if v.revocations == nil {
+		return nil
+	}
+	revoked, err := v.revocations.Check(c.ID, c.Subject, c.IssuedAt)
+	switch {
+	case revoked:
+		return ErrRevoked
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
+	}
+	return nil
 }
 
 // checkTimes applies the rules on exp, iat and nbf at now.

@@ -65,7 +65,8 @@ type demoRun struct {
 	conns    *http.Transport
 	dir      string // holds the provisioned processor token
 	task     uuid.UUID
-	workload token.Raw // the task's workload token, from step 1
+	workload token.Raw    // the task's workload token, from step 1
+	worker   *http.Client // the worker's client, holding its execution token, from step 2
 	step     int
 	failed   []int // steps with a ✗
 

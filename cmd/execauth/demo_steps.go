@@ -16,7 +16,7 @@ import (
 // steps runs the demo's steps in order. A step that misbehaves is marked and
 // the demo goes on; an error (the server unreachable) ends it.
 func (d *demoRun) steps() error {
-	for _, step := range []func() error{d.flow, d.refused, d.processor} {
+	for _, step := range []func() error{d.flow, d.refused, d.processor, d.finished} {
 		if err := step(); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (d *demoRun) flow() error {
 	left := demoTTL.Execution - 35*time.Second
 	d.title("Near expiry: the clock moves 35s on, %v of the execution token left", left)
 	d.printf("   reissue window: the last max(20%% of %v, %v) = %v of its life\n", demoTTL.Execution, refresh.MinWindow, max(demoTTL.Execution/5, refresh.MinWindow))
-	d.clock.advance(35 * time.Second)
+	d.advance(35 * time.Second)
 	r, err = d.send(worker, "", "the transport's current token", http.MethodPut, heartbeat, "")
 	if err != nil {
 		return err
@@ -87,6 +87,36 @@ func (d *demoRun) flow() error {
 	}
 	d.check(r.status == http.StatusNoContent && r.header.Get(refresh.DefaultHeader) == "", "204, no new token (not due yet)")
 	d.check(d.lastSeen() == nc.ID, "the server received the reissued token (jti %s)", short(nc.ID))
+	d.worker = worker
+	return nil
+}
+
+// finished is step 8: the task finishes, and every token of it is refused
+// afterwards, on every replica that shares the revocations.
+func (d *demoRun) finished() error {
+	base := "/task-instances/" + d.task.String()
+	d.title("The task finishes: its tokens are revoked")
+	if d.worker == nil {
+		d.check(false, "no worker from step 2")
+		return nil
+	}
+	r, err := d.send(d.worker, "", "the transport's current token", http.MethodPatch, base+"/state", `{"state": "success"}`)
+	if err != nil {
+		return err
+	}
+	d.check(r.status == http.StatusNoContent, "204: the task is terminal, every token of it issued until now is revoked")
+	r, err = d.send(d.worker, "", "the same execution token", http.MethodPut, base+"/heartbeat", "")
+	if err != nil {
+		return err
+	}
+	d.check(r.status == http.StatusUnauthorized && strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) &&
+		r.header.Get(refresh.DefaultHeader) == "", "401 invalid_token (reason revoked), and no new token")
+	r, err = d.send(nil, d.workload, "the workload token", http.MethodPatch, base+"/run", runBody())
+	if err != nil {
+		return err
+	}
+	d.check(r.status == http.StatusUnauthorized && r.header.Get(refresh.DefaultHeader) == "",
+		"401: the run exchange hands out nothing for a finished task")
 	return nil
 }
 
@@ -148,7 +178,7 @@ func (d *demoRun) processor() error {
 	if err != nil {
 		return err
 	}
-	d.clock.advance(refresh.DefaultCacheFor + time.Second)
+	d.advance(refresh.DefaultCacheFor + time.Second)
 	d.printf("   the clock moves %v on: the file source reads the file again\n", refresh.DefaultCacheFor+time.Second)
 	r, err = d.send(proc, "", "the file's token, via refresh.FileSource", http.MethodGet, conn, "")
 	if err != nil {
@@ -189,4 +219,14 @@ func (d *demoRun) provision(path, what string) (string, error) {
 
 func runBody() string {
 	return fmt.Sprintf(`{"hostname":%q,"pid":%d}`, demoHostname, demoPID)
+}
+
+// advance moves the demo's clock on and lets the server's revocation list
+// sync at the new time, as its background loop would within 250ms: the
+// list measures its staleness on the same clock.
+func (d *demoRun) advance(by time.Duration) {
+	d.clock.advance(by)
+	if err := d.srv.revoked.Sync(d.ctx); err != nil {
+		d.printf("   revocation list: %v\n", err)
+	}
 }

@@ -32,12 +32,14 @@ func TestDemo(t *testing.T) {
 		"✓ 401 invalid_token",                       // expired
 		"✓ 200, the server received the rotated token",
 		"✓ 403 insufficient_scope: a processor token does not heartbeat tasks",
-		"✓ all 7 steps behaved as designed",
+		"✓ 401 invalid_token (reason revoked), and no new token", // after the task finished
+		"✓ 401: the run exchange hands out nothing for a finished task",
+		"✓ all 8 steps behaved as designed",
 	} {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "✗")
-	assert.Len(t, regexp.MustCompile(`(?m)^\d\. `).FindAllString(out, -1), 7, "seven numbered steps")
+	assert.Len(t, regexp.MustCompile(`(?m)^\d\. `).FindAllString(out, -1), 8, "eight numbered steps")
 	assert.NotRegexp(t, jwsPattern, out, "no token printed")
 	assert.NotRegexp(t, jwsPattern, stderr.String())
 }

@@ -58,8 +58,9 @@ func (c *cli) commands() []command {
 		{"keygen", "[-alg ALG] [-out FILE]", "make a signing key; print its kid", c.keygen},
 		{"jwks", "-key FILE [-key FILE ...]", "print the public JWK Set of key files", c.jwks},
 		{"mint", "-key FILE -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-kid KID] [-out FILE]", "mint a token", c.mint},
-		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID]) -iss ISS -aud AUD[,AUD] [-class CLASS] [TOKEN|-]", "verify a token; print its claims", c.verify},
-		{"serve", "[-addr HOST:PORT] -key FILE -iss ISS -aud AUD[,AUD] [-jwks FILE|URL]", "run the reference execution API", c.serve},
+		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID]) -iss ISS -aud AUD[,AUD] [-class CLASS] [-redis URL] [TOKEN|-]", "verify a token; print its claims", c.verify},
+		{"serve", "[-addr HOST:PORT] -key FILE -iss ISS -aud AUD[,AUD] [-jwks FILE|URL] [-redis URL]", "run the reference execution API", c.serve},
+		{"revoke", "-redis URL (-sub SUB | TOKEN|-)", "revoke a subject's tokens, or one token, on every serve process", c.revokeCmd},
 		{"demo", "", "run the whole token flow against an in-process server", c.demo},
 	}
 }

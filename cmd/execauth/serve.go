@@ -18,6 +18,7 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 	iss := fs.String("iss", "", "issuer (iss) of accepted and minted tokens")
 	aud := fs.String("aud", "", "audiences (aud), comma-separated")
 	trusted := fs.String("jwks", "", "JWK Set `FILE or URL` of other components' keys for the same issuer")
+	redisURL := fs.String("redis", "", "share revocations, first exchanges and tasks with other serve processes through Redis at `URL` (redis://HOST:PORT/DB)")
 	return func(ctx context.Context) error {
 		if err := noArgs(fs); err != nil {
 			return err
@@ -34,7 +35,16 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(c.stderr, nil))
-		srv, err := newServer(ctx, serverConfig{key: key, issuer: *iss, audience: audience, trusted: *trusted, log: log})
+		cfg := serverConfig{key: key, issuer: *iss, audience: audience, trusted: *trusted, log: log}
+		if *redisURL != "" {
+			client, err := redisClient(*redisURL)
+			if err != nil {
+				return err
+			}
+			defer client.Close()
+			cfg.redis = client
+		}
+		srv, err := newServer(ctx, cfg)
 		if err != nil {
 			return err
 		}

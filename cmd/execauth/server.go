@@ -9,9 +9,13 @@ import (
 	"slices"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/redisstore"
 	"github.com/execauth/execauth/refresh"
+	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -39,6 +43,10 @@ type serverConfig struct {
 	// log receives one line per request and every rejection, never a token.
 	// If nil, nothing is logged.
 	log *slog.Logger
+	// redis, when set, holds the revocations, the first-exchange records and
+	// the task table, shared with every serve process on the same Redis and
+	// key. If nil, they live in this process.
+	redis redis.UniversalClient
 	// observe is called with the claims of every authenticated request that
 	// reaches its handler: the demo's view of what the server received. If
 	// nil, nothing is called.
@@ -52,10 +60,35 @@ type server struct {
 	issuer   *token.Issuer
 	verifier *token.Verifier
 	keys     *jwks.Cache
+	revoked  *revoke.List
 }
 
-// Close stops the background refresh of a -jwks URL.
-func (s *server) Close() { s.keys.Close() }
+// Close stops the background refresh of a -jwks URL and the revocation
+// list's sync.
+func (s *server) Close() {
+	s.keys.Close()
+	s.revoked.Close()
+}
+
+// sharedState returns where revocations, first exchanges and tasks live:
+// Redis when client is set, else this process's memory. The revocation
+// list has loaded every live entry when it returns.
+func sharedState(ctx context.Context, client redis.UniversalClient, now func() time.Time, log *slog.Logger) (revoke.Store, *revoke.List, tasks, error) {
+	var store revoke.Store = revoke.NewMemory(now)
+	var table tasks = newMemoryTasks()
+	if client != nil {
+		rs, err := redisstore.New(redisstore.Config{Client: client, Now: now})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		store, table = rs, &redisTasks{client: client, prefix: redisstore.DefaultPrefix}
+	}
+	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: log, Now: now})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return store, list, table, nil
+}
 
 // newServer builds the reference execution API. A -jwks URL is fetched
 // before it returns: a server that cannot get the keys it was told to trust
@@ -74,10 +107,23 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer, Logger: cfg.log, Now: cfg.now})
+	now := cfg.now
+	if now == nil {
+		now = time.Now
+	}
+	store, list, table, err := sharedState(ctx, cfg.redis, now, cfg.log)
 	if err != nil {
 		return nil, err
 	}
+	a := &api{revoked: list, tasks: table, log: cfg.log, observe: cfg.observe, now: now}
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{
+		Issuer: issuer, Exchanges: store, Allow: a.allowReissue, Logger: cfg.log, Now: cfg.now,
+	})
+	if err != nil {
+		list.Close()
+		return nil, err
+	}
+	a.reissuer = re
 	// Only the server's own key is published: an HMAC secret never is (the
 	// set is then empty), and trusted keys are their owners' to publish.
 	own := cfg.key.Public()
@@ -103,19 +149,21 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	}
 	keys, err := jwks.NewCache(ctx, kc)
 	if err != nil {
+		list.Close()
 		return nil, err
 	}
 	verifier, err := token.NewVerifier(token.VerifierConfig{
 		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now,
+		Revocations: list,
 	})
 	if err == nil {
 		err = token.CheckLifetimes(issuer, verifier) // it must accept what it hands out
 	}
 	if err != nil {
 		keys.Close()
+		list.Close()
 		return nil, err
 	}
-	a := &api{reissuer: re, log: cfg.log, observe: cfg.observe, tasks: make(map[string]task)}
 
 	// Every authenticated route: authentication with the classes it accepts,
 	// the subject check for task routes, then reissue near expiry around the
@@ -132,8 +180,9 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(published, 0))
 	mux.Handle("PATCH /task-instances/{id}/run", route([]scope.Scope{scope.Workload, scope.Execution}, true, a.run))
 	mux.Handle("PUT /task-instances/{id}/heartbeat", route([]scope.Scope{scope.Execution}, true, a.heartbeat))
+	mux.Handle("PATCH /task-instances/{id}/state", route([]scope.Scope{scope.Execution}, true, a.state))
 	mux.Handle("GET /connections/{conn_id}", route([]scope.Scope{scope.Execution, scope.Processor}, false, a.connection))
-	return &server{Handler: logRequests(cfg.log, mux), issuer: issuer, verifier: verifier, keys: keys}, nil
+	return &server{Handler: logRequests(cfg.log, mux), issuer: issuer, verifier: verifier, keys: keys, revoked: list}, nil
 }
 
 func health(w http.ResponseWriter, _ *http.Request) {

@@ -23,6 +23,7 @@ func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 	iss := fs.String("iss", "", "accepted issuer (iss)")
 	aud := fs.String("aud", "", "accepted audiences (aud), comma-separated")
 	cls := fs.String("class", "", "require this token class: workload, execution or processor")
+	redisURL := fs.String("redis", "", "also refuse tokens revoked in the Redis of the serve processes, `redis://HOST:PORT/DB`")
 	return func(ctx context.Context) error {
 		switch {
 		case fs.NArg() > 1:
@@ -68,6 +69,14 @@ func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 			}
 			defer done()
 			cfg.Keys = keys
+		}
+		if *redisURL != "" {
+			list, done, err := revocations(ctx, *redisURL)
+			if err != nil {
+				return err
+			}
+			defer done()
+			cfg.Revocations = list
 		}
 		v, err := token.NewVerifier(cfg)
 		if err != nil {
