@@ -49,7 +49,7 @@ func Example() {
 	mux.Handle("PUT /task-instances/{id}/heartbeat", auth(self(reissuer.Middleware(http.HandlerFunc(
 		func(w http.ResponseWriter, r *http.Request) {
 			c, _ := token.FromContext(r.Context())
-			fmt.Println("  server saw a", c.Class(), "token")
+			fmt.Println("  server saw the", c.Class(), "token")
 			w.WriteHeader(http.StatusNoContent)
 		})))))
 	srv := httptest.NewServer(mux)
@@ -79,10 +79,10 @@ func Example() {
 	call("PUT", base+"/heartbeat") // the first execution token has expired; its successor is in use
 	// Output:
 	// PATCH /task-instances/0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d/run 200 new token: true
-	//   server saw a execution token
+	//   server saw the execution token
 	// PUT /task-instances/0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d/heartbeat 204 new token: false
-	//   server saw a execution token
+	//   server saw the execution token
 	// PUT /task-instances/0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d/heartbeat 204 new token: true
-	//   server saw a execution token
+	//   server saw the execution token
 	// PUT /task-instances/0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d/heartbeat 204 new token: false
 }

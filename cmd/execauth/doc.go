@@ -4,9 +4,9 @@
 // # Example
 //
 //	execauth keygen -out signing.pem            # prints the kid
-//	execauth jwks -key signing.pem > jwks.json
+//	execauth jwks -key signing.pem -out jwks.json
 //	execauth mint -key signing.pem -iss scheduler -aud execution-api \
-//		-class workload -sub 0190a8f4-3c2e-7b5d-9e1f-2a3b4c5d6e7f > workload.token
+//		-class workload -sub 0190a8f4-3c2e-7b5d-9e1f-2a3b4c5d6e7f -out workload.token
 //	execauth verify -jwks jwks.json -iss scheduler -aud execution-api - < workload.token
 //	execauth serve -key signing.pem -iss scheduler -aud execution-api
 //	execauth demo

@@ -7,14 +7,18 @@ import (
 	"io"
 	"os"
 
+	"github.com/execauth/execauth/internal/atomicfile"
 	"github.com/execauth/execauth/jwks"
 )
 
 // jwks prints the public JWK Set of one or more key files, in the order
 // given: several keys are a rotation (the active key and the ones around it).
+// With -out it writes the set to a file instead, atomically and with mode
+// 0600 like every file the CLI writes.
 func (c *cli) jwks(fs *flag.FlagSet) func(context.Context) error {
 	var files listFlag
 	fs.Var(&files, "key", "private or public key `FILE` (repeat for several keys)")
+	out := fs.String("out", "", "write the JWK Set to `FILE` (atomically, mode 0600) instead of stdout")
 	return func(context.Context) error {
 		if err := noArgs(fs); err != nil {
 			return err
@@ -37,7 +41,11 @@ func (c *cli) jwks(fs *flag.FlagSet) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(c.stdout, "%s\n", set)
+		set = append(set, '\n')
+		if *out != "" {
+			return atomicfile.Write(*out, set)
+		}
+		_, err = c.stdout.Write(set)
 		return err
 	}
 }

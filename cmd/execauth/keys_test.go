@@ -97,6 +97,23 @@ func TestJWKS(t *testing.T) {
 	}
 }
 
+func TestJWKSOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ed, _ := keygen(t, dir, jwks.EdDSA)
+	path := filepath.Join(dir, "jwks.json")
+	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
+	r := runCLI(t, "", "jwks", "-key", ed, "-out", path)
+	require.NoError(t, r.err, r.stderr)
+	assert.Empty(t, r.stdout, "the set went to the file")
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, runCLI(t, "", "jwks", "-key", ed).stdout, string(b), "the same set as on stdout")
+}
+
 func TestJWKSRefusesDuplicateKey(t *testing.T) {
 	t.Parallel()
 	ed, _ := keygen(t, t.TempDir(), jwks.EdDSA)

@@ -56,7 +56,7 @@ type command struct {
 func (c *cli) commands() []command {
 	return []command{
 		{"keygen", "[-alg ALG] [-out FILE]", "make a signing key; print its kid", c.keygen},
-		{"jwks", "-key FILE [-key FILE ...]", "print the public JWK Set of key files", c.jwks},
+		{"jwks", "-key FILE [-key FILE ...] [-out FILE]", "print the public JWK Set of key files", c.jwks},
 		{"mint", "-key FILE -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-kid KID] [-out FILE]", "mint a token", c.mint},
 		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID]) -iss ISS -aud AUD[,AUD] [-class CLASS] [-redis URL] [TOKEN|-]", "verify a token; print its claims", c.verify},
 		{"serve", "[-addr HOST:PORT] -key FILE -iss ISS -aud AUD[,AUD] [-jwks FILE|URL] [-redis URL]", "run the reference execution API", c.serve},

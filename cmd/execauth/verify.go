@@ -84,7 +84,7 @@ func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 		}
 		claims, err := v.Verify(ctx, raw)
 		if err == nil && want != "" && claims.Class() != want {
-			err = fmt.Errorf("%w: not a %s token", errClass, want)
+			err = fmt.Errorf("%w than %s", errClass, want)
 		}
 		if err != nil {
 			return reject(err)
