@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/execauth/execauth/internal/testkit"
-
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
@@ -43,7 +43,7 @@ func streamBody(n int, declare bool) http.HandlerFunc {
 // key fetched before keeps verifying.
 func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 	t.Parallel()
-	other := newStubJWKS(t) // a second host, which must never be asked
+	other := testkit.NewKeyServer(t) // a second host, which must never be asked
 
 	tests := []struct {
 		name    string
@@ -95,12 +95,12 @@ func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 			raw := e.mint(t, e.key)
 			gen := e.cache.Generation()
 
-			e.srv.setHandler(tc.handler)
+			e.srv.SetHandler(tc.handler)
 			start := time.Now()
 			err := e.cache.Refresh(context.Background())
 			require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
 			assert.Less(t, time.Since(start), 2*time.Second)
-			assert.Equal(t, 1, e.errs.count(jwks.ErrKeysUnavailable), "reported once")
+			assert.Equal(t, 1, e.errs.Count(jwks.ErrKeysUnavailable), "reported once")
 
 			_, err = v.Verify(context.Background(), raw)
 			assert.NoError(t, err, "last good key kept")
@@ -108,16 +108,16 @@ func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 			assert.NoError(t, e.cache.Ready())
 		})
 	}
-	assert.Zero(t, other.hits.Load(), "the other host was asked")
+	assert.Zero(t, other.Hits.Load(), "the other host was asked")
 }
 
 func TestCacheFollowsRedirectOnSameHost(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "", jwks.ES256)
-	srv := newStubJWKS(t, sk.Public())
+	sk := testkit.Key(t, jwks.ES256, "")
+	srv := testkit.NewKeyServer(t, sk.Public())
 	body, err := jwks.MarshalSet(sk.Public())
 	require.NoError(t, err)
-	srv.setHandler(func(w http.ResponseWriter, r *http.Request) {
+	srv.SetHandler(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/old" {
 			http.Redirect(w, r, "/jwks", http.StatusMovedPermanently)
 			return
@@ -128,7 +128,7 @@ func TestCacheFollowsRedirectOnSameHost(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	assert.Equal(t, []string{sk.ID()}, kids(c.PublicKeys()))
-	assert.EqualValues(t, 2, srv.hits.Load())
+	assert.EqualValues(t, 2, srv.Hits.Load())
 }
 
 // TestCacheOutageBeyondMaxStale lets fetches fail: the keys keep verifying
@@ -140,7 +140,7 @@ func TestCacheOutageBeyondMaxStale(t *testing.T) {
 	v := e.verifier(t)
 	raw := e.mint(t, e.key)
 	gen := e.cache.Generation()
-	e.srv.setHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	e.srv.SetHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
 
 	e.clock.Advance(10*time.Minute - time.Second)
 	require.ErrorIs(t, e.cache.Refresh(context.Background()), jwks.ErrKeysUnavailable)
@@ -159,7 +159,7 @@ func TestCacheOutageBeyondMaxStale(t *testing.T) {
 	assert.Empty(t, e.cache.PublicKeys())
 	assert.NotEqual(t, gen, e.cache.Generation(), "the usable set changed")
 
-	e.srv.setKeys(t, e.key.Public())
+	e.srv.SetKeys(t, e.key.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	_, err = v.Verify(context.Background(), raw)
 	assert.NoError(t, err, "recovered")
@@ -168,12 +168,12 @@ func TestCacheOutageBeyondMaxStale(t *testing.T) {
 
 func TestCacheStartWithoutKeys(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "", jwks.ES256)
-	srv := newStubJWKS(t, sk.Public())
-	srv.setHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) })
-	clock := newStepClock()
-	var errs errorLog
-	cfg := jwks.CacheConfig{URLs: []string{srv.URL}, Now: clock.Now, Logger: testkit.ErrorLogger(errs.add)}
+	sk := testkit.Key(t, jwks.ES256, "")
+	srv := testkit.NewKeyServer(t, sk.Public())
+	srv.SetHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	clock := authtest.NewClock(t0)
+	var errs testkit.Errors
+	cfg := jwks.CacheConfig{URLs: []string{srv.URL}, Now: clock.Now, Logger: testkit.ErrorLogger(errs.Add)}
 
 	c, err := jwks.NewCache(context.Background(), cfg)
 	require.ErrorIs(t, err, jwks.ErrKeysUnavailable, "without StartWithoutKeys")
@@ -183,7 +183,7 @@ func TestCacheStartWithoutKeys(t *testing.T) {
 	c, err = jwks.NewCache(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
-	assert.Equal(t, 2, errs.count(jwks.ErrKeysUnavailable))
+	assert.Equal(t, 2, errs.Count(jwks.ErrKeysUnavailable))
 	require.ErrorIs(t, c.Ready(), jwks.ErrKeysUnavailable)
 	_, err = c.LookupKey(context.Background(), sk.ID(), jwks.ES256)
 	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
@@ -196,7 +196,7 @@ func TestCacheStartWithoutKeys(t *testing.T) {
 	_, err = v.Verify(context.Background(), string(raw))
 	require.ErrorIs(t, err, token.ErrKeysUnavailable)
 
-	srv.setKeys(t, sk.Public())
+	srv.SetKeys(t, sk.Public())
 	require.NoError(t, c.Refresh(context.Background()))
 	_, err = v.Verify(context.Background(), string(raw))
 	assert.NoError(t, err)
@@ -210,9 +210,9 @@ func TestCacheStartWithoutKeys(t *testing.T) {
 func TestCacheNeverDereferencesKeyURLs(t *testing.T) {
 	t.Parallel()
 	e := newCacheEnv(t, jwks.CacheConfig{})
-	evil := newStubJWKS(t)
-	attacker := signingKey(t, "", jwks.ES256)
-	evil.setKeys(t, attacker.Public())
+	evil := testkit.NewKeyServer(t)
+	attacker := testkit.Key(t, jwks.ES256, "")
+	evil.SetKeys(t, attacker.Public())
 	attackerJWK, err := json.Marshal(attacker.Public())
 	require.NoError(t, err)
 	var served []json.RawMessage
@@ -222,7 +222,7 @@ func TestCacheNeverDereferencesKeyURLs(t *testing.T) {
 	served = append(served, withX5U)
 	body, err := json.Marshal(map[string]any{"keys": served})
 	require.NoError(t, err)
-	e.srv.setBody(body)
+	e.srv.SetBody(body)
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	v := e.verifier(t)
 
@@ -251,12 +251,12 @@ func TestCacheNeverDereferencesKeyURLs(t *testing.T) {
 	require.NoError(t, err, "our key's token verifies whatever its headers say")
 	_, err = v.Verify(context.Background(), sign(attacker))
 	require.ErrorIs(t, err, token.ErrUnknownKey, "the attacker's key is not ours")
-	assert.Zero(t, evil.hits.Load())
+	assert.Zero(t, evil.Hits.Load())
 }
 
 func TestCacheBodyLimitIsExact(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "", jwks.ES256)
+	sk := testkit.Key(t, jwks.ES256, "")
 	body, err := jwks.MarshalSet(sk.Public())
 	require.NoError(t, err)
 	tests := []struct {
@@ -270,8 +270,8 @@ func TestCacheBodyLimitIsExact(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newStubJWKS(t)
-			srv.setBody(body)
+			srv := testkit.NewKeyServer(t)
+			srv.SetBody(body)
 			c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{URLs: []string{srv.URL}, MaxBodySize: tc.limit, Logger: slog.New(slog.DiscardHandler)})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
@@ -289,16 +289,16 @@ func TestCacheBodyLimitIsExact(t *testing.T) {
 // nowhere is "keys unavailable" (it may be in the missing set), not unknown.
 func TestCachePartialOutage(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	a, b := signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.ES256)
-	srvA, srvB := newStubJWKS(t, a.Public()), newStubJWKS(t, b.Public())
+	clock := authtest.NewClock(t0)
+	a, b := testkit.Key(t, jwks.ES256, ""), testkit.Key(t, jwks.ES256, "")
+	srvA, srvB := testkit.NewKeyServer(t, a.Public()), testkit.NewKeyServer(t, b.Public())
 	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
 		URLs: []string{srvA.URL, srvB.URL}, MaxStale: 10 * time.Minute, Now: clock.Now, Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
-	srvB.setHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	srvB.SetHandler(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
 	clock.Advance(6 * time.Minute)
 	require.ErrorIs(t, c.Refresh(context.Background()), jwks.ErrKeysUnavailable, "B failed")
 	clock.Advance(5 * time.Minute) // B is 11 min old, A 5 min

@@ -3,115 +3,30 @@ package jwks_test
 import (
 	"context"
 	"crypto/elliptic"
-	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/execauth/execauth/internal/testkit"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
 
-// stubJWKS is a JWK Set server whose answer a test can change. It counts
-// requests.
-type stubJWKS struct {
-	*httptest.Server
-	hits atomic.Int64
-
-	mu      sync.Mutex
-	body    []byte
-	handler http.HandlerFunc // answers instead of body when set
-}
-
-func newStubJWKS(t testing.TB, keys ...jwks.Key) *stubJWKS {
-	t.Helper()
-	s := &stubJWKS{}
-	s.setKeys(t, keys...)
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		s.mu.Lock()
-		body, h := s.body, s.handler
-		s.mu.Unlock()
-		if h != nil {
-			h(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/jwk-set+json")
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// setKeys makes the server answer with keys (and no special handler).
-func (s *stubJWKS) setKeys(t testing.TB, keys ...jwks.Key) {
-	t.Helper()
-	body, err := jwks.MarshalSet(keys...)
-	require.NoError(t, err)
-	s.setBody(body)
-}
-
-func (s *stubJWKS) setBody(body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.body, s.handler = body, nil
-}
-
-func (s *stubJWKS) setHandler(h http.HandlerFunc) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.handler = h
-}
-
-// errorLog collects what a Cache reports.
-type errorLog struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (l *errorLog) add(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.errs = append(l.errs, err)
-}
-
-func (l *errorLog) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.errs)
-}
-
-// count returns how many reported errors match target.
-func (l *errorLog) count(target error) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, err := range l.errs {
-		if errors.Is(err, target) {
-			n++
-		}
-	}
-	return n
-}
-
 // cacheEnv is a Cache over one stub server that serves key, with a test
 // clock shared by the cache, the issuer and the verifier.
 type cacheEnv struct {
-	clock *stepClock
-	srv   *stubJWKS
+	clock *authtest.Clock
+	srv   *testkit.KeyServer
 	key   *jwks.SigningKey
-	errs  *errorLog
+	errs  *testkit.Errors
 	cache *jwks.Cache
 }
 
@@ -119,12 +34,12 @@ type cacheEnv struct {
 // server; Now and Logger are always the env's.
 func newCacheEnv(t *testing.T, cfg jwks.CacheConfig) *cacheEnv {
 	t.Helper()
-	e := &cacheEnv{clock: newStepClock(), key: signingKey(t, "", jwks.ES256), errs: &errorLog{}}
-	e.srv = newStubJWKS(t, e.key.Public())
+	e := &cacheEnv{clock: authtest.NewClock(t0), key: testkit.Key(t, jwks.ES256, ""), errs: &testkit.Errors{}}
+	e.srv = testkit.NewKeyServer(t, e.key.Public())
 	if cfg.URLs == nil {
 		cfg.URLs = []string{e.srv.URL}
 	}
-	cfg.Now, cfg.Logger = e.clock.Now, testkit.ErrorLogger(e.errs.add)
+	cfg.Now, cfg.Logger = e.clock.Now, testkit.ErrorLogger(e.errs.Add)
 	c, err := jwks.NewCache(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -156,8 +71,8 @@ func TestCachePeriodicRefreshPicksUpNewKey(t *testing.T) {
 	// kids: only the refresh loop can bring the new key.
 	e := newCacheEnv(t, jwks.CacheConfig{RefreshInterval: 5 * time.Millisecond})
 	gen := e.cache.Generation()
-	next := signingKey(t, "", jwks.ES256)
-	e.srv.setKeys(t, e.key.Public(), next.Public())
+	next := testkit.Key(t, jwks.ES256, "")
+	e.srv.SetKeys(t, e.key.Public(), next.Public())
 
 	require.Eventually(t, func() bool { return len(e.cache.PublicKeys()) == 2 }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, []string{e.key.ID(), next.ID()}, kids(e.cache.PublicKeys()))
@@ -169,8 +84,8 @@ func TestCachePeriodicRefreshPicksUpNewKey(t *testing.T) {
 func TestCacheRemovedKeyStopsVerifying(t *testing.T) {
 	t.Parallel()
 	e := newCacheEnv(t, jwks.CacheConfig{})
-	next := signingKey(t, "", jwks.ES256)
-	e.srv.setKeys(t, e.key.Public(), next.Public())
+	next := testkit.Key(t, jwks.ES256, "")
+	e.srv.SetKeys(t, e.key.Public(), next.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	v := e.verifier(t)
 	old, current := e.mint(t, e.key), e.mint(t, next)
@@ -178,7 +93,7 @@ func TestCacheRemovedKeyStopsVerifying(t *testing.T) {
 	require.NoError(t, err)
 	gen := e.cache.Generation()
 
-	e.srv.setKeys(t, next.Public())
+	e.srv.SetKeys(t, next.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
 
 	_, err = v.Verify(context.Background(), old)
@@ -198,7 +113,7 @@ func TestCacheGenerationStableWhenKeysAreNot(t *testing.T) {
 	// Same kid, other material: a change.
 	forged, err := jwks.NewSigningKey(e.key.ID(), jwks.ES256, ecKey(t, elliptic.P256()))
 	require.NoError(t, err)
-	e.srv.setKeys(t, forged.Public())
+	e.srv.SetKeys(t, forged.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	assert.NotEqual(t, gen, e.cache.Generation())
 }
@@ -206,12 +121,12 @@ func TestCacheGenerationStableWhenKeysAreNot(t *testing.T) {
 func TestCacheLookupRules(t *testing.T) {
 	t.Parallel()
 	e := newCacheEnv(t, jwks.CacheConfig{})
-	ed := signingKey(t, "", jwks.EdDSA)
-	es2 := signingKey(t, "", jwks.ES256)
-	e.srv.setKeys(t, e.key.Public(), ed.Public(), es2.Public())
+	ed := testkit.Key(t, jwks.EdDSA, "")
+	es2 := testkit.Key(t, jwks.ES256, "")
+	e.srv.SetKeys(t, e.key.Public(), ed.Public(), es2.Public())
 	require.NoError(t, e.cache.Refresh(context.Background()))
 	e.clock.Advance(time.Minute) // past the cooldown: a miss could fetch
-	before := e.srv.hits.Load()
+	before := e.srv.Hits.Load()
 
 	tests := []struct {
 		name      string
@@ -240,7 +155,7 @@ func TestCacheLookupRules(t *testing.T) {
 				assert.Equal(t, tc.wantKID, k.ID())
 				assert.Equal(t, tc.alg, k.Algorithm())
 			}
-			fetched := e.srv.hits.Load() - before
+			fetched := e.srv.Hits.Load() - before
 			before += fetched
 			assert.Equal(t, tc.wantFetch, fetched == 1, "fetches: %d", fetched)
 		})
@@ -261,7 +176,7 @@ func TestCacheKnownKidLookupDoesNotAllocate(t *testing.T) {
 
 func TestCacheLocalKeysOnly(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "local", jwks.ES256)
+	sk := testkit.Key(t, jwks.ES256, "local")
 	secret, err := jwks.NewKey("hmac", jwks.HS256, make([]byte, 32))
 	require.NoError(t, err)
 	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{Keys: []jwks.Key{sk.Public(), secret}})
@@ -282,20 +197,20 @@ func TestCacheLocalKeysOnly(t *testing.T) {
 
 func TestCacheMergesURLsAndDropsAmbiguousKids(t *testing.T) {
 	t.Parallel()
-	a, b := signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.EdDSA)
-	twinA, twinB := signingKey(t, "twin", jwks.ES256), signingKey(t, "twin", jwks.ES256)
-	local, localTwin := signingKey(t, "local", jwks.ES256), signingKey(t, "local", jwks.EdDSA)
-	srvA := newStubJWKS(t, a.Public(), twinA.Public(), localTwin.Public())
-	srvB := newStubJWKS(t, b.Public(), twinB.Public())
-	var errs errorLog
+	a, b := testkit.Key(t, jwks.ES256, ""), testkit.Key(t, jwks.EdDSA, "")
+	twinA, twinB := testkit.Key(t, jwks.ES256, "twin"), testkit.Key(t, jwks.ES256, "twin")
+	local, localTwin := testkit.Key(t, jwks.ES256, "local"), testkit.Key(t, jwks.EdDSA, "local")
+	srvA := testkit.NewKeyServer(t, a.Public(), twinA.Public(), localTwin.Public())
+	srvB := testkit.NewKeyServer(t, b.Public(), twinB.Public())
+	var errs testkit.Errors
 	c, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
-		URLs: []string{srvA.URL, srvB.URL}, Keys: []jwks.Key{local.Public()}, Logger: testkit.ErrorLogger(errs.add),
+		URLs: []string{srvA.URL, srvB.URL}, Keys: []jwks.Key{local.Public()}, Logger: testkit.ErrorLogger(errs.Add),
 	})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 
 	assert.ElementsMatch(t, []string{a.ID(), b.ID()}, kids(c.PublicKeys()))
-	assert.Equal(t, 4, errs.count(jwks.ErrInvalidKID), "both twins and both locals reported")
+	assert.Equal(t, 4, errs.Count(jwks.ErrInvalidKID), "both twins and both locals reported")
 	for _, kid := range []string{"twin", "local"} {
 		_, err := c.LookupKey(context.Background(), kid, jwks.ES256)
 		require.ErrorIs(t, err, jwks.ErrUnknownKey, kid)
@@ -307,14 +222,14 @@ func TestCacheKeepsOnlyUsableKeysOfMixedSet(t *testing.T) {
 	data, err := os.ReadFile("testdata/ingest/mixed.json")
 	require.NoError(t, err)
 	e := newCacheEnv(t, jwks.CacheConfig{})
-	e.srv.setBody(data)
+	e.srv.SetBody(data)
 	require.NoError(t, e.cache.Refresh(context.Background()))
 
 	want := []string{"ec256", "ec384", "ec521", "rsa2048", "rsa-pss", "ed25519", "x5u-ignored"}
 	assert.Equal(t, want, kids(e.cache.PublicKeys()))
 	_, skipped, err := jwks.ParseSet(data)
 	require.NoError(t, err)
-	assert.Equal(t, len(skipped), e.errs.len(), "each skipped key reported once")
+	assert.Equal(t, len(skipped), e.errs.Len(), "each skipped key reported once")
 	_, err = e.cache.LookupKey(context.Background(), "oct", jwks.HS256)
 	require.ErrorIs(t, err, jwks.ErrUnknownKey)
 }
@@ -365,8 +280,8 @@ func TestCacheKeyfunc(t *testing.T) {
 
 func TestCacheCloseStopsRefresh(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "", jwks.ES256)
-	srv := newStubJWKS(t, sk.Public())
+	sk := testkit.Key(t, jwks.ES256, "")
+	srv := testkit.NewKeyServer(t, sk.Public())
 	// Requests are counted as the client sends them: a request sent before
 	// Close may reach the server after it.
 	rt := &countingTransport{}
@@ -396,8 +311,8 @@ func TestCacheCloseStopsRefresh(t *testing.T) {
 // the first fetch.
 func TestCacheContextBoundsFirstFetchOnly(t *testing.T) {
 	t.Parallel()
-	sk := signingKey(t, "", jwks.ES256)
-	srv := newStubJWKS(t, sk.Public())
+	sk := testkit.Key(t, jwks.ES256, "")
+	srv := testkit.NewKeyServer(t, sk.Public())
 	rt := &countingTransport{}
 	cfg := jwks.CacheConfig{
 		URLs: []string{srv.URL}, RefreshInterval: time.Millisecond,
@@ -429,8 +344,8 @@ func (rt *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 
 func TestNewRejectsConfig(t *testing.T) {
 	t.Parallel()
-	k := signingKey(t, "k", jwks.ES256).Public()
-	noKID := signingKey(t, "", jwks.ES256).Public()
+	k := testkit.Key(t, jwks.ES256, "k").Public()
+	noKID := testkit.Key(t, jwks.ES256, "").Public()
 	noKID, err := jwks.NewKey("", noKID.Algorithm(), noKID.Material())
 	require.NoError(t, err)
 	urls := []string{"https://issuer.example/jwks"}

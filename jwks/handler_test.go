@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -54,10 +56,10 @@ func serve(h http.Handler, method string, header http.Header) *httptest.Response
 func TestHandlerServesOnlyPublicKeys(t *testing.T) {
 	t.Parallel()
 	rsaSK := mustSigningKey(t, "rsa", "", rsaKey(t))
-	ec, ed := signingKey(t, "ec", jwks.ES384), signingKey(t, "ed", jwks.EdDSA)
+	ec, ed := testkit.Key(t, jwks.ES384, "ec"), testkit.Key(t, jwks.EdDSA, "ed")
 	secret := secretOf(64)
 	hs := mustSigningKey(t, "hs", jwks.HS512, secret)
-	ring := newRing(t, rsaSK, time.Hour, newStepClock())
+	ring := newRing(t, rsaSK, time.Hour, authtest.NewClock(t0))
 	for _, k := range []*jwks.SigningKey{ec, hs, ed} {
 		require.NoError(t, ring.Publish(k))
 	}
@@ -98,7 +100,7 @@ func TestHandlerServesOnlyPublicKeys(t *testing.T) {
 
 func TestHandlerConditionalGet(t *testing.T) {
 	t.Parallel()
-	h := jwks.Handler(newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, newStepClock()), time.Minute)
+	h := jwks.Handler(newRing(t, testkit.Key(t, jwks.ES256, "a"), time.Hour, authtest.NewClock(t0)), time.Minute)
 	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
 	require.NotEmpty(t, etag)
 	tests := []struct {
@@ -138,7 +140,7 @@ func TestHandlerConditionalGet(t *testing.T) {
 
 func TestHandlerMethods(t *testing.T) {
 	t.Parallel()
-	h := jwks.Handler(newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, newStepClock()), 0)
+	h := jwks.Handler(newRing(t, testkit.Key(t, jwks.ES256, "a"), time.Hour, authtest.NewClock(t0)), 0)
 	get := serve(h, http.MethodGet, nil)
 
 	head := serve(h, http.MethodHead, nil)
@@ -158,7 +160,7 @@ func TestHandlerMethods(t *testing.T) {
 
 func TestHandlerMaxAge(t *testing.T) {
 	t.Parallel()
-	set, err := jwks.NewStatic(signingKey(t, "a", jwks.ES256).Public())
+	set, err := jwks.NewStatic(testkit.Key(t, jwks.ES256, "a").Public())
 	require.NoError(t, err)
 	for maxAge, want := range map[time.Duration]string{
 		0: "public, max-age=300", 90 * time.Second: "public, max-age=90", 1500 * time.Millisecond: "public, max-age=1",
@@ -182,7 +184,7 @@ func (c *countingKeys) Generation() uint64     { return c.gen.Load() }
 
 func TestHandlerEncodesOncePerGeneration(t *testing.T) {
 	t.Parallel()
-	keys := &countingKeys{keys: []jwks.Key{signingKey(t, "a", jwks.ES256).Public()}}
+	keys := &countingKeys{keys: []jwks.Key{testkit.Key(t, jwks.ES256, "a").Public()}}
 	h := jwks.Handler(keys, 0)
 	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
 	for range 10 {
@@ -197,12 +199,12 @@ func TestHandlerEncodesOncePerGeneration(t *testing.T) {
 
 func TestHandlerFollowsKeyring(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	ring := newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, clock)
+	clock := authtest.NewClock(t0)
+	ring := newRing(t, testkit.Key(t, jwks.ES256, "a"), time.Hour, clock)
 	h := jwks.Handler(ring, 0)
 	first := serve(h, http.MethodGet, nil).Header().Get("ETag")
 
-	require.NoError(t, ring.Rotate(signingKey(t, "b", jwks.ES256)))
+	require.NoError(t, ring.Rotate(testkit.Key(t, jwks.ES256, "b")))
 	rotated := serve(h, http.MethodGet, http.Header{"If-None-Match": {first}})
 	assert.Equal(t, http.StatusOK, rotated.Code, "a stale tag gets the new set")
 	assert.NotEqual(t, first, rotated.Header().Get("ETag"))
@@ -217,7 +219,7 @@ func TestHandlerFollowsKeyring(t *testing.T) {
 func TestHandlerRefusesSecrets(t *testing.T) {
 	t.Parallel()
 	secret := secretOf(32)
-	keys := &countingKeys{keys: []jwks.Key{signingKey(t, "a", jwks.ES256).Public(), mustKey(t, "h", jwks.HS256, secret)}}
+	keys := &countingKeys{keys: []jwks.Key{testkit.Key(t, jwks.ES256, "a").Public(), mustKey(t, "h", jwks.HS256, secret)}}
 	rec := serve(jwks.Handler(keys, 0), http.MethodGet, nil)
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))

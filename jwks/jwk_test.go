@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -48,10 +49,10 @@ func TestMarshalJSONMembers(t *testing.T) {
 		crv     string
 		size    int // bytes of each coordinate
 	}{
-		{"P-256", signingKey(t, "e1", jwks.ES256), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-256", 32},
-		{"P-384", signingKey(t, "e2", jwks.ES384), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-384", 48},
-		{"P-521", signingKey(t, "e3", jwks.ES512), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-521", 66},
-		{"Ed25519", signingKey(t, "o1", jwks.EdDSA), []string{"alg", "crv", "kid", "kty", "use", "x"}, "OKP", "Ed25519", 32},
+		{"P-256", testkit.Key(t, jwks.ES256, "e1"), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-256", 32},
+		{"P-384", testkit.Key(t, jwks.ES384, "e2"), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-384", 48},
+		{"P-521", testkit.Key(t, jwks.ES512, "e3"), []string{"alg", "crv", "kid", "kty", "use", "x", "y"}, "EC", "P-521", 66},
+		{"Ed25519", testkit.Key(t, jwks.EdDSA, "o1"), []string{"alg", "crv", "kid", "kty", "use", "x"}, "OKP", "Ed25519", 32},
 		{"RSA", mustSigningKey(t, "r1", jwks.PS256, rsaKey(t)), []string{"alg", "e", "kid", "kty", "n", "use"}, "RSA", "", 0},
 	}
 	for _, tc := range tests {
@@ -193,8 +194,8 @@ func TestMarshalJSONRefuses(t *testing.T) {
 
 func TestMarshalSet(t *testing.T) {
 	t.Parallel()
-	a := signingKey(t, "a", jwks.ES256).Public()
-	b := signingKey(t, "b", jwks.EdDSA).Public()
+	a := testkit.Key(t, jwks.ES256, "a").Public()
+	b := testkit.Key(t, jwks.EdDSA, "b").Public()
 	r := mustSigningKey(t, "r", "", rsaKey(t)).Public()
 
 	data, err := jwks.MarshalSet(b, a, r)
@@ -220,8 +221,8 @@ func TestMarshalSet(t *testing.T) {
 
 func TestMarshalSetRefuses(t *testing.T) {
 	t.Parallel()
-	a := signingKey(t, "a", jwks.ES256).Public()
-	a2 := signingKey(t, "a", jwks.ES384).Public()
+	a := testkit.Key(t, jwks.ES256, "a").Public()
+	a2 := testkit.Key(t, jwks.ES384, "a").Public()
 	h := mustKey(t, "h", jwks.HS512, secretOf(64))
 	tests := []struct {
 		name    string

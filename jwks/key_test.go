@@ -66,14 +66,6 @@ func edKey(t testing.TB) ed25519.PrivateKey {
 	return k
 }
 
-// signingKey binds a fresh key of alg to kid.
-func signingKey(t testing.TB, kid string, alg jwks.Algorithm) *jwks.SigningKey {
-	t.Helper()
-	g, err := jwks.Generate(alg)
-	require.NoError(t, err)
-	return mustSigningKey(t, kid, alg, g.Private())
-}
-
 func mustSigningKey(t testing.TB, kid string, alg jwks.Algorithm, private any) *jwks.SigningKey {
 	t.Helper()
 	k, err := jwks.NewSigningKey(kid, alg, private)

@@ -11,33 +11,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
 
-// stepClock is a clock that moves only when told to; safe for concurrent use.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// t0 is where every test clock of this package starts.
+var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-func newStepClock() *stepClock {
-	return &stepClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newRing(t testing.TB, active *jwks.SigningKey, retire time.Duration, clock *stepClock) *jwks.Keyring {
+func newRing(t testing.TB, active *jwks.SigningKey, retire time.Duration, clock *authtest.Clock) *jwks.Keyring {
 	t.Helper()
 	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: active, RetireAfter: retire, Now: clock.Now})
 	require.NoError(t, err)
@@ -58,7 +41,7 @@ func TestNewKeyringRefuses(t *testing.T) {
 	require.ErrorIs(t, err, jwks.ErrConfig)
 	_, err = jwks.NewKeyring(jwks.KeyringConfig{Active: &jwks.SigningKey{}})
 	require.ErrorIs(t, err, jwks.ErrConfig)
-	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: signingKey(t, "a", jwks.ES256), RetireAfter: -time.Second})
+	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: testkit.Key(t, jwks.ES256, "a"), RetireAfter: -time.Second})
 	require.ErrorIs(t, err, jwks.ErrConfig)
 	assert.Nil(t, ring)
 }
@@ -67,8 +50,8 @@ func TestNewKeyringRefuses(t *testing.T) {
 // clock alone.
 func TestKeyringLifecycle(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	a, b, c := signingKey(t, "a", jwks.ES256), signingKey(t, "b", jwks.ES256), signingKey(t, "c", jwks.EdDSA)
+	clock := authtest.NewClock(t0)
+	a, b, c := testkit.Key(t, jwks.ES256, "a"), testkit.Key(t, jwks.ES256, "b"), testkit.Key(t, jwks.EdDSA, "c")
 	ring := newRing(t, a, time.Hour, clock)
 	ctx := t.Context()
 	gen := ring.Generation()
@@ -123,9 +106,9 @@ func TestKeyringLifecycle(t *testing.T) {
 
 func TestKeyringDefaultRetireAfter(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	ring := newRing(t, signingKey(t, "a", jwks.ES256), 0, clock)
-	require.NoError(t, ring.Rotate(signingKey(t, "b", jwks.ES256)))
+	clock := authtest.NewClock(t0)
+	ring := newRing(t, testkit.Key(t, jwks.ES256, "a"), 0, clock)
+	require.NoError(t, ring.Rotate(testkit.Key(t, jwks.ES256, "b")))
 
 	clock.Advance(jwks.DefaultRetireAfter - time.Second)
 	assert.True(t, ring.Holds("a"))
@@ -136,8 +119,8 @@ func TestKeyringDefaultRetireAfter(t *testing.T) {
 
 func TestKeyringRefusesDuplicates(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	a, b, c := signingKey(t, "a", jwks.ES256), signingKey(t, "b", jwks.ES256), signingKey(t, "c", jwks.ES256)
+	clock := authtest.NewClock(t0)
+	a, b, c := testkit.Key(t, jwks.ES256, "a"), testkit.Key(t, jwks.ES256, "b"), testkit.Key(t, jwks.ES256, "c")
 	ring := newRing(t, a, time.Hour, clock)
 	require.NoError(t, ring.Publish(b))
 	require.NoError(t, ring.Publish(c))
@@ -148,13 +131,13 @@ func TestKeyringRefusesDuplicates(t *testing.T) {
 		op      func() error
 		wantErr error
 	}{
-		{"publish the active kid", func() error { return ring.Publish(signingKey(t, "c", jwks.ES256)) }, jwks.ErrInvalidKID},
+		{"publish the active kid", func() error { return ring.Publish(testkit.Key(t, jwks.ES256, "c")) }, jwks.ErrInvalidKID},
 		{"publish a published kid", func() error { return ring.Publish(b) }, jwks.ErrInvalidKID},
 		{"publish a retiring kid", func() error { return ring.Publish(a) }, jwks.ErrInvalidKID},
 		{"publish nil", func() error { return ring.Publish(nil) }, jwks.ErrUnsupportedKey},
 		{"rotate to the active key", func() error { return ring.Rotate(c) }, jwks.ErrInvalidKID},
 		{"rotate to a retiring key", func() error { return ring.Rotate(a) }, jwks.ErrInvalidKID},
-		{"rotate to another key under a published kid", func() error { return ring.Rotate(signingKey(t, "b", jwks.ES256)) }, jwks.ErrInvalidKID},
+		{"rotate to another key under a published kid", func() error { return ring.Rotate(testkit.Key(t, jwks.ES256, "b")) }, jwks.ErrInvalidKID},
 		{"rotate to nil", func() error { return ring.Rotate(nil) }, jwks.ErrUnsupportedKey},
 	}
 	gen := ring.Generation()
@@ -171,9 +154,9 @@ func TestKeyringRefusesDuplicates(t *testing.T) {
 func TestKeyringRotateToRereadKey(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	b := signingKey(t, "", jwks.ES256)
+	b := testkit.Key(t, jwks.ES256, "")
 	require.NoError(t, jwks.WriteSigningKey(dir+"/b.pem", b))
-	ring := newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, newStepClock())
+	ring := newRing(t, testkit.Key(t, jwks.ES256, "a"), time.Hour, authtest.NewClock(t0))
 	require.NoError(t, ring.Publish(b))
 
 	again, err := jwks.ReadSigningKey(dir+"/b.pem", "", "")
@@ -185,9 +168,9 @@ func TestKeyringRotateToRereadKey(t *testing.T) {
 
 func TestKeyringLookupKidRules(t *testing.T) {
 	t.Parallel()
-	a, b := signingKey(t, "a", jwks.ES256), signingKey(t, "b", jwks.ES256)
-	h := signingKey(t, "h", jwks.HS512)
-	ring := newRing(t, a, time.Hour, newStepClock())
+	a, b := testkit.Key(t, jwks.ES256, "a"), testkit.Key(t, jwks.ES256, "b")
+	h := testkit.Key(t, jwks.HS512, "h")
+	ring := newRing(t, a, time.Hour, authtest.NewClock(t0))
 	require.NoError(t, ring.Publish(h))
 	ctx := t.Context()
 
@@ -211,7 +194,7 @@ func TestKeyringLookupKidRules(t *testing.T) {
 
 func TestKeyringPublicKeysIsACopy(t *testing.T) {
 	t.Parallel()
-	ring := newRing(t, signingKey(t, "a", jwks.ES256), time.Hour, newStepClock())
+	ring := newRing(t, testkit.Key(t, jwks.ES256, "a"), time.Hour, authtest.NewClock(t0))
 	keys := ring.PublicKeys()
 	keys[0] = jwks.Key{}
 	assert.Equal(t, []string{"a"}, kids(ring.PublicKeys()))
@@ -220,7 +203,7 @@ func TestKeyringPublicKeysIsACopy(t *testing.T) {
 // tokenPair builds an issuer and a verifier over ring, both on clock. Every
 // class lives ten minutes, so that a ring retiring keys after 15m or more
 // serves the issuer.
-func tokenPair(t testing.TB, ring *jwks.Keyring, clock *stepClock) (*token.Issuer, *token.Verifier) {
+func tokenPair(t testing.TB, ring *jwks.Keyring, clock *authtest.Clock) (*token.Issuer, *token.Verifier) {
 	t.Helper()
 	ttl := token.DefaultExecutionTTL
 	iss, err := token.NewIssuer(token.IssuerConfig{
@@ -238,13 +221,13 @@ func tokenPair(t testing.TB, ring *jwks.Keyring, clock *stepClock) (*token.Issue
 // parallel: it keeps every core busy, which would skew the package's
 // latency measurements.
 func TestKeyringRotationUnderLoad(t *testing.T) {
-	clock := newStepClock()
-	ring := newRing(t, signingKey(t, "", jwks.ES256), time.Hour, clock)
+	clock := authtest.NewClock(t0)
+	ring := newRing(t, testkit.Key(t, jwks.ES256, ""), time.Hour, clock)
 	iss, ver := tokenPair(t, ring, clock)
 	const rotations, workers = 20, 8
 	next := make([]*jwks.SigningKey, rotations)
 	for i := range next {
-		next[i] = signingKey(t, "", []jwks.Algorithm{jwks.ES256, jwks.EdDSA}[i%2])
+		next[i] = testkit.Key(t, []jwks.Algorithm{jwks.ES256, jwks.EdDSA}[i%2], "")
 	}
 
 	var verified, failed atomic.Int64
@@ -297,13 +280,13 @@ func TestKeyringRotationUnderLoad(t *testing.T) {
 // verify.
 func TestKeyringRetiredKeyStopsVerifying(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	old := signingKey(t, "old", jwks.ES256)
+	clock := authtest.NewClock(t0)
+	old := testkit.Key(t, jwks.ES256, "old")
 	ring := newRing(t, old, token.DefaultExecutionTTL+token.MaxLeeway, clock)
 	iss, ver := tokenPair(t, ring, clock)
 	raw, err := iss.Execution(uuid.New())
 	require.NoError(t, err)
-	require.NoError(t, ring.Rotate(signingKey(t, "new", jwks.ES256)))
+	require.NoError(t, ring.Rotate(testkit.Key(t, jwks.ES256, "new")))
 
 	clock.Advance(token.DefaultExecutionTTL - time.Second)
 	c, err := ver.Verify(t.Context(), string(raw))
@@ -322,8 +305,8 @@ func TestKeyringRetiredKeyStopsVerifying(t *testing.T) {
 // any token carries its kid.
 func TestKeyringPrePublishedKeyServedBeforeItSigns(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	a, b := signingKey(t, "a", jwks.ES256), signingKey(t, "b", jwks.EdDSA)
+	clock := authtest.NewClock(t0)
+	a, b := testkit.Key(t, jwks.ES256, "a"), testkit.Key(t, jwks.EdDSA, "b")
 	ring := newRing(t, a, time.Hour, clock)
 	iss, ver := tokenPair(t, ring, clock)
 	jwksKIDs := func() []string {

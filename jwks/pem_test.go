@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -36,7 +37,7 @@ func TestPrivateRoundTrip(t *testing.T) {
 	rsaSK := mustSigningKey(t, "", "", rsaKey(t))
 	keys := map[jwks.Algorithm]*jwks.SigningKey{jwks.RS256: rsaSK}
 	for _, alg := range []jwks.Algorithm{jwks.EdDSA, jwks.ES256, jwks.ES384, jwks.ES512, jwks.HS256, jwks.HS384, jwks.HS512} {
-		keys[alg] = signingKey(t, "", alg)
+		keys[alg] = testkit.Key(t, alg, "")
 	}
 	for alg, k := range keys {
 		t.Run(string(alg), func(t *testing.T) {
@@ -97,7 +98,7 @@ func TestParsePrivateOpenSSLFormats(t *testing.T) {
 func TestParsePrivateRefuses(t *testing.T) {
 	t.Parallel()
 	ec := readTestdata(t, "p256-sec1.pem")
-	p384, err := jwks.MarshalPrivate(signingKey(t, "", jwks.ES384))
+	p384, err := jwks.MarshalPrivate(testkit.Key(t, jwks.ES384, ""))
 	require.NoError(t, err)
 	public := readTestdata(t, "rsa2048-public.pem")
 	secret := base64.RawURLEncoding.EncodeToString(secretOf(64))
@@ -173,8 +174,8 @@ func TestParsePrivateAcceptsSurroundingWhitespace(t *testing.T) {
 func TestParsePublic(t *testing.T) {
 	t.Parallel()
 	private := mustSigningKey(t, "", "", rsaKey(t))
-	ec := signingKey(t, "", jwks.ES384)
-	ed := signingKey(t, "", jwks.EdDSA)
+	ec := testkit.Key(t, jwks.ES384, "")
+	ed := testkit.Key(t, jwks.EdDSA, "")
 	ecPEM, err := jwks.MarshalPublic(ec.Public())
 	require.NoError(t, err)
 	edPEM, err := jwks.MarshalPublic(ed.Public())
@@ -256,7 +257,7 @@ func TestMarshalPublicRefusesSecrets(t *testing.T) {
 
 func TestWriteFile(t *testing.T) {
 	t.Parallel()
-	tests := []*jwks.SigningKey{signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.HS512)}
+	tests := []*jwks.SigningKey{testkit.Key(t, jwks.ES256, ""), testkit.Key(t, jwks.HS512, "")}
 	for _, k := range tests {
 		t.Run(string(k.Algorithm()), func(t *testing.T) {
 			t.Parallel()
@@ -290,6 +291,6 @@ func TestWriteFileRefusesAndLeavesNothing(t *testing.T) {
 	_, err = jwks.ReadSigningKey(path, "", "")
 	require.ErrorIs(t, err, fs.ErrNotExist)
 
-	k := signingKey(t, "", jwks.ES256)
+	k := testkit.Key(t, jwks.ES256, "")
 	require.Error(t, jwks.WriteSigningKey(filepath.Join(t.TempDir(), "missing", "key"), k))
 }

@@ -7,14 +7,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
 func TestStaticLookup(t *testing.T) {
 	t.Parallel()
-	a := signingKey(t, "a", jwks.ES256).Public()
-	b := signingKey(t, "b", jwks.ES256).Public()
-	c := signingKey(t, "c", jwks.EdDSA).Public()
+	a := testkit.Key(t, jwks.ES256, "a").Public()
+	b := testkit.Key(t, jwks.ES256, "b").Public()
+	c := testkit.Key(t, jwks.EdDSA, "c").Public()
 	h := mustKey(t, "h", jwks.HS256, secretOf(32))
 	set, err := jwks.NewStatic(a, b, c, h)
 	require.NoError(t, err)
@@ -71,8 +72,8 @@ func TestStaticSingleKeyWithoutKID(t *testing.T) {
 
 func TestNewStaticRefuses(t *testing.T) {
 	t.Parallel()
-	a := signingKey(t, "a", jwks.ES256).Public()
-	a2 := signingKey(t, "a", jwks.EdDSA).Public()
+	a := testkit.Key(t, jwks.ES256, "a").Public()
+	a2 := testkit.Key(t, jwks.EdDSA, "a").Public()
 	anon := mustKey(t, "", "", &ecKey(t, elliptic.P256()).PublicKey)
 	tests := []struct {
 		name    string
@@ -95,7 +96,7 @@ func TestNewStaticRefuses(t *testing.T) {
 
 func TestStaticKeys(t *testing.T) {
 	t.Parallel()
-	a := signingKey(t, "a", jwks.ES256).Public()
+	a := testkit.Key(t, jwks.ES256, "a").Public()
 	h := mustKey(t, "h", jwks.HS256, secretOf(32))
 	in := []jwks.Key{h, a}
 	set, err := jwks.NewStatic(in...)

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -37,7 +39,7 @@ var apiRoutes = []struct {
 // is refused.
 func TestTokenClassBoundary(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, edKey(t, testKID, 1))
+	f := newFixture(t, testkit.Seeded(t, testKID, 1))
 	api := newAPI(f.verifier)
 	tokens := []struct {
 		name string
@@ -80,7 +82,7 @@ func TestTokenClassBoundary(t *testing.T) {
 // goroutines on one handler; run it with -race.
 func TestConcurrentRequests(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	api := newAPI(f.verifier)
 	heartbeat := "/task-instances/" + taskA.String() + "/heartbeat"
 	expired := f.mint(t, token.Claims{

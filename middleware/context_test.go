@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -22,7 +24,7 @@ type hostKey struct{}
 // come through, and values layered on top do not hide the claims.
 func TestAuthenticateContext(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), hostKey{}, "host"))
 	var (
 		claims, layered *token.Claims

@@ -1,10 +1,6 @@
 package middleware_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -54,25 +50,6 @@ func newVerifier(t testing.TB, keys jwks.Lookup) *token.Verifier {
 	v, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: []string{testAud}, Now: clock})
 	require.NoError(t, err)
 	return v
-}
-
-func ecKey(t testing.TB, kid string) *jwks.SigningKey {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	sk, err := jwks.NewSigningKey(kid, "", priv)
-	require.NoError(t, err)
-	return sk
-}
-
-// edKey is deterministic: the same seed byte gives the same key.
-func edKey(t testing.TB, kid string, seed byte) *jwks.SigningKey {
-	t.Helper()
-	s := make([]byte, ed25519.SeedSize)
-	s[0] = seed
-	sk, err := jwks.NewSigningKey(kid, "", ed25519.NewKeyFromSeed(s))
-	require.NoError(t, err)
-	return sk
 }
 
 // mint signs c and returns the token text.

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -17,7 +19,7 @@ import (
 
 func TestErrorHandlerGetsError(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	expired := f.mint(t, token.Claims{
 		Subject: taskA.String(), Scope: scope.Set{scope.Execution},
 		IssuedAt: now.Add(-20 * time.Minute), ExpiresAt: now.Add(-10 * time.Minute),
@@ -68,7 +70,7 @@ func TestErrorHandlerGetsError(t *testing.T) {
 
 func TestErrorHandlerCanDelegate(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	var calls int
 	h := middleware.Authenticate(middleware.Config{
 		Verifier: f.verifier,
@@ -85,7 +87,7 @@ func TestErrorHandlerCanDelegate(t *testing.T) {
 
 func TestExtract(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	exe := f.execution(t, taskA)
 	errHost := errors.New("host: two token parameters")
 	// fromQuery is the documented opt-in: the header first, then ?token=.

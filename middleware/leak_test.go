@@ -1,60 +1,23 @@
 package middleware_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
-
-// logCapture collects JSON log lines; it is safe for concurrent use.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *logCapture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *logCapture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
-func (c *logCapture) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(c, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// records decodes the captured lines.
-func (c *logCapture) records(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.Lines(c.String()) {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		out = append(out, rec)
-	}
-	return out
-}
 
 // remoteLike behaves like a remote key set that names the kid it did not find
 // in its error, so the error chain carries untrusted text.
@@ -84,9 +47,9 @@ func TestNothingLeaks(t *testing.T) {
 		evilIss   = "https://evil.zq9.example"
 		otherAud  = "aud-zq9-other"
 	)
-	sk := ecKey(t, testKID)
+	sk := testkit.Key(t, jwks.ES256, testKID)
 	f := newFixture(t, sk)
-	foreign := newFixture(t, ecKey(t, "kid-zq9-foreign"))
+	foreign := newFixture(t, testkit.Key(t, jwks.ES256, "kid-zq9-foreign"))
 	claims := func(class scope.Scope, mod func(*token.Claims)) token.Claims {
 		c := token.Claims{Subject: taskA.String(), ID: jti, Scope: scope.Set{class}}
 		if mod != nil {
@@ -147,8 +110,8 @@ func TestNothingLeaks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var logs logCapture
-			log := logs.logger()
+			var logs testkit.Buffer
+			log := logs.JSONLogger()
 			next := new(counter)
 			mux := http.NewServeMux()
 			mux.Handle("PUT /task-instances/{id}/heartbeat", middleware.Authenticate(middleware.Config{
@@ -177,7 +140,7 @@ func TestNothingLeaks(t *testing.T) {
 				assert.NotContains(t, logs.String(), s, "log leaks")
 			}
 			var rejections int
-			for _, rec := range logs.records(t) {
+			for _, rec := range logs.Records(t) {
 				if rec["msg"] == "request rejected" {
 					rejections++
 					assert.EqualValues(t, tc.want, rec["status"])
@@ -191,7 +154,7 @@ func TestNothingLeaks(t *testing.T) {
 
 func TestLogLevels(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	tests := []struct {
 		name     string
 		verifier *token.Verifier
@@ -209,10 +172,10 @@ func TestLogLevels(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var logs logCapture
-			h := middleware.Authenticate(middleware.Config{Verifier: tc.verifier, Logger: logs.logger()})(new(counter))
+			var logs testkit.Buffer
+			h := middleware.Authenticate(middleware.Config{Verifier: tc.verifier, Logger: logs.JSONLogger()})(new(counter))
 			get(h, "/x", tc.header...)
-			recs := logs.records(t)
+			recs := logs.Records(t)
 			require.Len(t, recs, 1)
 			assert.Equal(t, tc.level, recs[0]["level"])
 			assert.Equal(t, tc.reason, recs[0]["reason"])

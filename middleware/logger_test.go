@@ -8,13 +8,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 )
 
 // A nil Config.Logger means slog.Default(), as everywhere in the module.
 // Not parallel: it swaps the process-wide default logger.
 func TestNilLoggerMeansDefault(t *testing.T) {
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	var buf bytes.Buffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
@@ -70,8 +71,8 @@ func assertOutcome(t *testing.T, want *golden, rec *httptest.ResponseRecorder, n
 
 func TestAuthenticateGolden(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
-	foreign := newFixture(t, ecKey(t, "kid-zq9-foreign"))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
+	foreign := newFixture(t, testkit.Key(t, jwks.ES256, "kid-zq9-foreign"))
 	exe := f.execution(t, taskA)
 	parts := strings.Split(exe, ".")
 	tampered := parts[0] + "." + parts[1] + "." + flip(parts[2])
@@ -163,7 +164,7 @@ func flip(seg string) string {
 
 func TestAuthenticateAccepts(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	exe := f.execution(t, taskA)
 	tests := []struct {
 		name    string
@@ -199,7 +200,7 @@ func TestAuthenticateAccepts(t *testing.T) {
 
 func TestAuthenticateForbiddenScopeAttribute(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	tests := []struct {
 		name    string
 		classes []scope.Scope
@@ -231,7 +232,7 @@ var unavailable = jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) 
 
 func TestAuthenticateKeysUnavailable(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	v := newVerifier(t, unavailable)
 	tests := []struct {
 		name       string
@@ -260,7 +261,7 @@ func TestAuthenticateKeysUnavailable(t *testing.T) {
 // before the class check (403), so a token of the wrong class learns nothing.
 func TestAuthenticateOrder(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	expiredWorkload := f.mint(t, token.Claims{
 		Subject: taskA.String(), Scope: scope.Set{scope.Workload},
 		IssuedAt: now.Add(-48 * time.Hour), ExpiresAt: now.Add(-24 * time.Hour),
@@ -290,7 +291,7 @@ func TestAuthenticateOrder(t *testing.T) {
 
 func TestAuthenticateRealm(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	h := middleware.Authenticate(middleware.Config{Verifier: f.verifier, Realm: "airflow execution-api"})(new(counter))
 	assert.Equal(t, `Bearer realm="airflow execution-api"`, get(h, "/x").Header().Get("WWW-Authenticate"))
 	assert.Equal(t, `Bearer realm="airflow execution-api", error="invalid_token"`,
@@ -301,7 +302,7 @@ func TestAuthenticateRealm(t *testing.T) {
 // fields to the middleware rather than joining them.
 func TestTwoAuthorizationFieldsOverTheWire(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	next := new(counter)
 	srv := httptest.NewServer(middleware.Authenticate(middleware.Config{Verifier: f.verifier})(next))
 	t.Cleanup(srv.Close)
@@ -330,7 +331,7 @@ func TestTwoAuthorizationFieldsOverTheWire(t *testing.T) {
 
 func TestConstructionPanics(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	ok := new(counter)
 	tests := []struct {
 		name string
@@ -379,7 +380,7 @@ func panicMessage(fn func()) (msg string) {
 
 func TestConfigCopied(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	cfg := middleware.Config{Verifier: f.verifier, Classes: []scope.Scope{scope.Workload}}
 	h := middleware.Authenticate(cfg)(new(counter))
 	cfg.Classes[0] = scope.Execution

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 )
@@ -20,7 +21,7 @@ import (
 // here carries the token or kid), and the next handler is not called.
 func TestPanicContainment(t *testing.T) {
 	t.Parallel()
-	sk := ecKey(t, testKID)
+	sk := testkit.Key(t, jwks.ES256, testKID)
 	f := newFixture(t, sk)
 	exe := f.execution(t, taskA)
 	crashing := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid string, _ jwks.Algorithm) (jwks.Key, error) {
@@ -51,8 +52,8 @@ func TestPanicContainment(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var logs logCapture
-			tc.cfg.Logger = logs.logger()
+			var logs testkit.Buffer
+			tc.cfg.Logger = logs.JSONLogger()
 			next := new(counter)
 			h := middleware.Authenticate(tc.cfg)(next)
 			var rec *httptest.ResponseRecorder
@@ -61,7 +62,7 @@ func TestPanicContainment(t *testing.T) {
 			assert.Equal(t, tc.wantBody, rec.Body.String())
 			assert.Zero(t, next.n.Load())
 			var stages []string
-			for _, r := range logs.records(t) {
+			for _, r := range logs.Records(t) {
 				if r["msg"] == "panic in authentication" {
 					stages = append(stages, r["stage"].(string))
 					assert.Equal(t, "string", r["panic_type"])
@@ -79,7 +80,7 @@ func TestPanicContainment(t *testing.T) {
 // panics get 500, and the server goes on answering the others.
 func TestServerSurvivesPanics(t *testing.T) {
 	t.Parallel()
-	sk := ecKey(t, testKID)
+	sk := testkit.Key(t, jwks.ES256, testKID)
 	f := newFixture(t, sk)
 	var lookups atomic.Int64
 	v := newVerifier(t, jwks.LookupFunc(func(_ context.Context, kid string, _ jwks.Algorithm) (jwks.Key, error) {
@@ -105,7 +106,7 @@ func TestServerSurvivesPanics(t *testing.T) {
 
 func TestPanicsPassedOn(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	exe := f.execution(t, taskA)
 	t.Run("next handler", func(t *testing.T) {
 		t.Parallel()

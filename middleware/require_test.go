@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -15,7 +17,7 @@ import (
 
 func TestRequireScopes(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	withScopes := func(s ...scope.Scope) string {
 		return f.mint(t, token.Claims{Subject: taskA.String(), Scope: append(scope.Set{scope.Execution}, s...)})
 	}
@@ -47,7 +49,7 @@ func TestRequireScopes(t *testing.T) {
 
 func TestRequireSubject(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	mine := f.execution(t, taskA)
 	tests := []struct {
 		name    string
@@ -82,7 +84,7 @@ func TestRequireSubject(t *testing.T) {
 // closed, even when the request carries a valid token.
 func TestRequirementsWithoutAuthenticate(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	tests := []struct {
 		name string
 		mw   func(http.Handler) http.Handler
@@ -106,7 +108,7 @@ func TestRequirementsWithoutAuthenticate(t *testing.T) {
 // through the enclosing Authenticate's realm and ErrorHandler.
 func TestRequirementsRenderLikeAuthenticate(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	tests := []struct {
 		name      string
 		mw        func(http.Handler) http.Handler

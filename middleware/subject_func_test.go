@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 )
 
@@ -42,7 +44,7 @@ func routerVar(name string) func(*http.Request) string {
 // reading the router's value admits exactly the token of the path's task.
 func TestRequireSubjectFunc(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	mine := f.execution(t, taskA)
 	tests := []struct {
 		name   string

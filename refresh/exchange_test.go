@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -62,7 +64,7 @@ func TestExchange(t *testing.T) {
 		{
 			name: "workload token signed by a trusted key the issuer does not hold",
 			claims: func(t *testing.T, f *fixture) *token.Claims {
-				foreign := newKey(t)
+				foreign := testkit.Key(t, jwks.ES256, "")
 				raw := mintWith(t, f.newIssuer(t, "iss", foreign), token.Claims{Scope: scope.Set{scope.Workload}})
 				c, err := newVerifier(t, "iss", f.clock, f.key.Public(), foreign.Public()).Verify(t.Context(), string(raw))
 				require.NoError(t, err)
@@ -109,7 +111,7 @@ func TestExchange(t *testing.T) {
 			assert.Equal(t, scope.Execution, next.Class())
 			assert.Equal(t, c.Subject, next.Subject)
 			assert.WithinDuration(t, f.clock.Now(), next.AuthTime, 0)
-			assert.Contains(t, payload(t, got), "auth_time")
+			assert.Contains(t, testkit.Payload(t, got), "auth_time")
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 		})
 	}

@@ -12,18 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
 // fileSource provisions first to a new file and opens a FileSource on it.
-func fileSource(t *testing.T, c *authtest.Clock, cacheFor time.Duration, first string) (*refresh.FileSource, string, *logBuffer) {
+func fileSource(t *testing.T, c *authtest.Clock, cacheFor time.Duration, first string) (*refresh.FileSource, string, *testkit.Buffer) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(path, []byte(first), 0o600))
-	log, logs := newLogger()
-	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, CacheFor: cacheFor, Logger: log, Now: c.Now})
+	logs := new(testkit.Buffer)
+	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, CacheFor: cacheFor, Logger: logs.Logger(), Now: c.Now})
 	require.NoError(t, err)
 	return src, path, logs
 }

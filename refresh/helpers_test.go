@@ -1,16 +1,8 @@
 package refresh_test
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -25,15 +18,6 @@ import (
 
 // t0 is a whole second: minted times are truncated to seconds.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-func newKey(t testing.TB) *jwks.SigningKey {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	sk, err := jwks.NewSigningKey("", "", priv)
-	require.NoError(t, err)
-	return sk
-}
 
 // fixture is one server's keys: an issuer named "iss" for audience "aud",
 // and a verifier that trusts its key, both on one fake clock.
@@ -46,7 +30,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{key: newKey(t), clock: authtest.NewClock(t0)}
+	f := &fixture{key: testkit.Key(t, jwks.ES256, ""), clock: authtest.NewClock(t0)}
 	f.issuer = f.newIssuer(t, "iss", f.key)
 	f.verifier = newVerifier(t, "iss", f.clock, f.key.Public())
 	return f
@@ -111,40 +95,4 @@ func authenticate(v *token.Verifier, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(token.NewContext(r.Context(), c)))
 	})
-}
-
-// payload decodes the claims of a token without verifying it, to look at the
-// JSON form of members.
-func payload(t testing.TB, raw string) map[string]json.RawMessage {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	require.Len(t, parts, 3)
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	require.NoError(t, err)
-	var m map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	b := new(logBuffer)
-	return slog.New(slog.NewTextHandler(b, nil)), b
 }

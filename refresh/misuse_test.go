@@ -1,17 +1,16 @@
 package refresh_test
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -98,31 +97,13 @@ func TestExchangeAfterHeaderWritten(t *testing.T) {
 	}
 }
 
-// record is one JSON log line.
-type record struct {
-	Level string `json:"level"`
-	Msg   string `json:"msg"`
-	Route string `json:"route"`
-}
-
-func records(t *testing.T, logs string) []record {
-	t.Helper()
-	var out []record
-	for line := range strings.Lines(logs) {
-		var r record
-		require.NoError(t, json.Unmarshal([]byte(line), &r))
-		out = append(out, r)
-	}
-	return out
-}
-
 // TestMiddlewareOutsideAuthenticationLogged: reissue wired outside
 // authentication cannot work; the first request that shows it is logged at
 // Error level, once, and requests still reach the handler.
 func TestMiddlewareOutsideAuthenticationLogged(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	logs := new(logBuffer)
+	logs := new(testkit.Buffer)
 	re := f.reissuer(t, func(c *refresh.ReissuerConfig) { c.Logger = slog.New(slog.NewJSONHandler(logs, nil)) })
 	raw := f.dueToken(t)
 	mux := http.NewServeMux()
@@ -149,10 +130,10 @@ func TestMiddlewareOutsideAuthenticationLogged(t *testing.T) {
 	}
 
 	assert.NotEmpty(t, inside.Header.Get(refresh.DefaultHeader), "the same token is reissued inside authentication")
-	got := records(t, logs.String())
+	got := logs.Records(t)
 	require.Len(t, got, 1, "logged once")
-	assert.Equal(t, "ERROR", got[0].Level)
-	assert.Contains(t, got[0].Msg, "outside authentication")
-	assert.Equal(t, "PUT /task-instances/{id}/heartbeat", got[0].Route)
+	assert.Equal(t, "ERROR", got[0]["level"])
+	assert.Contains(t, got[0]["msg"], "outside authentication")
+	assert.Equal(t, "PUT /task-instances/{id}/heartbeat", got[0]["route"])
 	assert.NotContains(t, logs.String(), string(raw))
 }

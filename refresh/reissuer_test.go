@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -149,7 +151,7 @@ func TestMiddlewareNever(t *testing.T) {
 		{
 			name: "trusted key the issuer does not hold",
 			claims: func(t *testing.T, f *fixture) *token.Claims {
-				foreign := newKey(t)
+				foreign := testkit.Key(t, jwks.ES256, "")
 				raw := mintWith(t, f.newIssuer(t, "iss", foreign), token.Claims{
 					Scope: scope.Set{scope.Execution}, IssuedAt: t0, ExpiresAt: t0.Add(life),
 				})
@@ -215,9 +217,9 @@ func TestMiddlewareNever(t *testing.T) {
 			} else {
 				c = f.verify(t, f.mint(t, scope.Execution, t0, life))
 			}
-			log, logs := newLogger()
+			logs := new(testkit.Buffer)
 			re := f.reissuer(t, func(cfg *refresh.ReissuerConfig) {
-				cfg.Logger = log
+				cfg.Logger = logs.Logger()
 				if tc.cfg != nil {
 					tc.cfg(cfg)
 				}
@@ -235,9 +237,9 @@ func TestMiddlewareAllowPanicLogged(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	raw := f.dueToken(t)
-	log, logs := newLogger()
+	logs := new(testkit.Buffer)
 	re := f.reissuer(t, func(c *refresh.ReissuerConfig) {
-		c.Logger = log
+		c.Logger = logs.Logger()
 		c.Allow = func(_ *http.Request, c *token.Claims) bool { panic("subject " + c.Subject) }
 	})
 	c := f.verify(t, raw)
@@ -285,8 +287,8 @@ func TestMiddlewareReissueFailure(t *testing.T) {
 		Keys: f.key, Issuer: "iss", Audience: []string{"aud"}, Now: f.clock.Now, Rand: failingReader{},
 	})
 	require.NoError(t, err)
-	log, logs := newLogger()
-	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: broken, Logger: log, Now: f.clock.Now})
+	logs := new(testkit.Buffer)
+	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: broken, Logger: logs.Logger(), Now: f.clock.Now})
 	require.NoError(t, err)
 	c := f.verify(t, raw)
 
@@ -384,7 +386,7 @@ func TestReissuedToken(t *testing.T) {
 				wantAuth = old.IssuedAt // a chain without auth_time is anchored at iat
 			}
 			assert.WithinDuration(t, wantAuth, c.AuthTime, 0)
-			assert.JSONEq(t, tc.wantAud, string(payload(t, next)["aud"]))
+			assert.JSONEq(t, tc.wantAud, string(testkit.Payload(t, next)["aud"]))
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -146,7 +147,7 @@ func TestCacheFlushedWhenKeysChange(t *testing.T) {
 	_, err := f.verify(t, raw)
 	require.NoError(t, err)
 
-	f.keys.set(t, newKey(t, "ES256", "k2").Public()) // k1 removed
+	f.keys.set(t, testkit.Key(t, "ES256", "k2").Public()) // k1 removed
 	_, err = f.verify(t, raw)
 	require.ErrorIs(t, err, ErrUnknownKey)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 )
@@ -39,7 +40,7 @@ func TestNewIssuerRetireAfter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			key := newKey(t, jwks.ES256, "k1")
+			key := testkit.Key(t, jwks.ES256, "k1")
 			var keys jwks.SigningKeys = key
 			if !tc.plain {
 				ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: key, RetireAfter: tc.retire})
@@ -62,7 +63,7 @@ func TestNewIssuerRetireAfter(t *testing.T) {
 // TestKeyringRetireAfterDefault: the accessor reports the value in force.
 func TestKeyringRetireAfterDefault(t *testing.T) {
 	t.Parallel()
-	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: newKey(t, jwks.ES256, "k1")})
+	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: testkit.Key(t, jwks.ES256, "k1")})
 	require.NoError(t, err)
 	assert.Equal(t, jwks.DefaultRetireAfter, ring.RetireAfter())
 }
@@ -82,9 +83,9 @@ func jwksServer(t *testing.T, keys ...jwks.Key) string {
 // set that may change (a Cache with URLs) or cannot be listed is not checked.
 func TestNewVerifierAlgorithmsMatchKeys(t *testing.T) {
 	t.Parallel()
-	es := newKey(t, jwks.ES256, "es")
-	ed := newKey(t, jwks.EdDSA, "ed")
-	hs := newKey(t, jwks.HS256, "hs")
+	es := testkit.Key(t, jwks.ES256, "es")
+	ed := testkit.Key(t, jwks.EdDSA, "ed")
+	hs := testkit.Key(t, jwks.HS256, "hs")
 	static := func(keys ...jwks.Key) func(t *testing.T) jwks.Lookup {
 		return func(t *testing.T) jwks.Lookup {
 			st, err := jwks.NewStatic(keys...)
@@ -173,7 +174,7 @@ func TestCheckLifetimes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			key := newKey(t, jwks.ES256, "k1")
+			key := testkit.Key(t, jwks.ES256, "k1")
 			keys, err := jwks.NewStatic(key.Public())
 			require.NoError(t, err)
 			iss, err := NewIssuer(IssuerConfig{Keys: key, Issuer: testIssuer, Audience: []string{testAudience}, TTL: tc.ttl, Now: clock})

@@ -2,13 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -17,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -31,33 +25,6 @@ const (
 	testTask     = "0195f3c4-6b9e-7a43-9c1d-2f0e8a6b5c4d"
 )
 
-// newKey returns a signing key for alg with a fixed kid.
-func newKey(t testing.TB, alg jwks.Algorithm, kid string) *jwks.SigningKey {
-	t.Helper()
-	var priv any
-	var err error
-	switch alg {
-	case jwks.ES256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case jwks.ES384:
-		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case jwks.ES512:
-		priv, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	case jwks.EdDSA:
-		_, priv, err = ed25519.GenerateKey(rand.Reader)
-	case jwks.RS256, jwks.RS384, jwks.RS512, jwks.PS256, jwks.PS384, jwks.PS512:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	case jwks.HS256, jwks.HS384, jwks.HS512:
-		b := make([]byte, 64)
-		_, err = rand.Read(b)
-		priv = b
-	}
-	require.NoError(t, err)
-	k, err := jwks.NewSigningKey(kid, alg, priv)
-	require.NoError(t, err)
-	return k
-}
-
 // fixture is a key, a verifier trusting it and an issuer minting with it.
 type fixture struct {
 	key *jwks.SigningKey
@@ -67,7 +34,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, alg jwks.Algorithm, edit func(*VerifierConfig)) fixture {
 	t.Helper()
-	key := newKey(t, alg, "k1")
+	key := testkit.Key(t, alg, "k1")
 	keys, err := jwks.NewStatic(key.Public())
 	require.NoError(t, err)
 	cfg := VerifierConfig{
@@ -131,8 +98,6 @@ func (f fixture) verify(t testing.TB, raw string) (*Claims, error) {
 	return c, err
 }
 
-func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
-
 // signInput signs an exact signing input (header "." payload, as text) and
 // returns the encoded signature.
 func (f fixture) signInput(t testing.TB, input string) string {
@@ -140,14 +105,4 @@ func (f fixture) signInput(t testing.TB, input string) string {
 	sig, err := f.key.Sign(input)
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(sig)
-}
-
-// pssWithSalt signs header.payload with RSA-PSS SHA-256 and a given salt length.
-func pssWithSalt(t testing.TB, key any, header, payload string, salt int) string {
-	t.Helper()
-	input := b64(header) + "." + b64(payload)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, sum[:], &rsa.PSSOptions{SaltLength: salt})
-	require.NoError(t, err)
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }

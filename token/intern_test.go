@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -32,7 +33,7 @@ func TestHeaderTableOnlyVerified(t *testing.T) {
 	for i := range 100 {
 		// a valid signature of another token, under made-up kids
 		hdr := fmt.Sprintf(`{"alg":"ES256","kid":"forged-%d"}`, i)
-		_, err := f.verify(t, b64(hdr)+"."+b64(validClaims(t, nil))+good[dot:])
+		_, err := f.verify(t, testkit.B64(hdr)+"."+testkit.B64(validClaims(t, nil))+good[dot:])
 		require.ErrorIs(t, err, ErrUnknownKey)
 	}
 	_, err := f.verify(t, good[:len(good)-4]+"AAAA")
@@ -50,7 +51,7 @@ func TestHeaderTableOnlyVerified(t *testing.T) {
 
 	// The same header on a forged payload still needs a valid signature.
 	h, _, _ := strings.Cut(good, ".")
-	_, err = f.verify(t, h+"."+b64(validClaims(t, map[string]any{"sub": "x"}))+good[dot:])
+	_, err = f.verify(t, h+"."+testkit.B64(validClaims(t, map[string]any{"sub": "x"}))+good[dot:])
 	assert.ErrorIs(t, err, ErrSignature)
 }
 
@@ -60,7 +61,7 @@ func TestHeaderTableBounded(t *testing.T) {
 	var keys []jwks.Key
 	var signers []*jwks.SigningKey
 	for i := range maxRemembered + 4 {
-		k := newKey(t, jwks.HS256, fmt.Sprintf("h%d", i))
+		k := testkit.Key(t, jwks.HS256, fmt.Sprintf("h%d", i))
 		keys, signers = append(keys, k.Public()), append(signers, k)
 	}
 	st, err := jwks.NewStatic(keys...)
@@ -95,7 +96,7 @@ func TestHeaderTableBounded(t *testing.T) {
 // TestHeaderTableKeyRemoved: a remembered header does not keep its key: once
 // the key set drops the kid, the token is refused.
 func TestHeaderTableKeyRemoved(t *testing.T) {
-	k := newKey(t, jwks.ES256, "k1")
+	k := testkit.Key(t, jwks.ES256, "k1")
 	var current jwks.Lookup
 	st, err := jwks.NewStatic(k.Public())
 	require.NoError(t, err)
@@ -111,7 +112,7 @@ func TestHeaderTableKeyRemoved(t *testing.T) {
 	raw := f.signed(t, validHeaderES256, validClaims(t, nil))
 	_, err = f.verify(t, raw)
 	require.NoError(t, err)
-	other, err := jwks.NewStatic(newKey(t, jwks.ES256, "k2").Public())
+	other, err := jwks.NewStatic(testkit.Key(t, jwks.ES256, "k2").Public())
 	require.NoError(t, err)
 	current = other
 	_, err = f.verify(t, raw)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 )
@@ -228,7 +229,7 @@ func (s *swappable) Holds(kid string) bool    { return kid == s.k.ID() }
 
 func TestIssuerFollowsActiveKey(t *testing.T) {
 	t.Parallel()
-	a, b := newKey(t, "ES256", "a"), newKey(t, "EdDSA", "b")
+	a, b := testkit.Key(t, "ES256", "a"), testkit.Key(t, "EdDSA", "b")
 	keys := &swappable{a}
 	iss, err := NewIssuer(IssuerConfig{Keys: keys, Issuer: testIssuer, Audience: []string{testAudience}, Now: clock})
 	require.NoError(t, err)
@@ -248,7 +249,7 @@ func TestIssuerFollowsActiveKey(t *testing.T) {
 
 func TestNewIssuerConfig(t *testing.T) {
 	t.Parallel()
-	key := newKey(t, "ES256", "k")
+	key := testkit.Key(t, "ES256", "k")
 	for name, cfg := range map[string]IssuerConfig{
 		"no key":       {Issuer: "i", Audience: []string{"a"}},
 		"no issuer":    {Keys: key, Audience: []string{"a"}},
@@ -267,7 +268,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entrop
 
 func TestMintRandomnessFailure(t *testing.T) {
 	t.Parallel()
-	iss, err := NewIssuer(IssuerConfig{Keys: newKey(t, "ES256", "k"), Issuer: "i", Audience: []string{"a"}, Rand: failingReader{}})
+	iss, err := NewIssuer(IssuerConfig{Keys: testkit.Key(t, "ES256", "k"), Issuer: "i", Audience: []string{"a"}, Rand: failingReader{}})
 	require.NoError(t, err)
 	_, err = iss.Execution(uuid.New())
 	require.ErrorIs(t, err, ErrNotMinted)

@@ -20,7 +20,7 @@ import (
 )
 
 // vectors are published JOSE test vectors: RFC 7515 Appendix A, RFC 8037
-// Appendix A and RFC 7638 §3.1, in ../testdata/rfc-vectors.json.
+// Appendix A and RFC 7638 §3.1, in ../jwks/testdata/rfc-vectors.json.
 type vectors struct {
 	RFC7515 map[string]struct {
 		Alg jwks.Algorithm    `json:"alg"`
@@ -37,7 +37,7 @@ type vectors struct {
 
 func loadVectors(t *testing.T) vectors {
 	t.Helper()
-	data, err := os.ReadFile("../testdata/rfc-vectors.json")
+	data, err := os.ReadFile("../jwks/testdata/rfc-vectors.json")
 	require.NoError(t, err)
 	var v vectors
 	require.NoError(t, json.Unmarshal(data, &v))

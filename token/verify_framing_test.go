@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/internal/testkit"
 )
 
 // SECURITY.md "Token framing": size cap before decoding, exactly three
@@ -106,7 +108,7 @@ const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 func TestDecodeSegment(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"", "f", "fo", "foo", "foob", "fooba", "foobar", "\x00\xff\xfe"} {
-		got, err := decodeSegment(nil, b64(s))
+		got, err := decodeSegment(nil, testkit.B64(s))
 		require.NoError(t, err)
 		assert.Equal(t, s, string(got))
 	}

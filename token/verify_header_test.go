@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -96,7 +98,7 @@ func TestVerifyNeverFollowsHeaderKeys(t *testing.T) {
 	defer srv.Close()
 
 	f := newFixture(t, "ES256", nil)
-	attacker := newKey(t, "ES256", "k1") // same kid, attacker's key
+	attacker := testkit.Key(t, "ES256", "k1") // same kid, attacker's key
 	u := srv.URL + "/jwks.json"
 	for _, h := range []string{
 		`{"alg":"ES256","kid":"k1","jku":"` + u + `"}`,
@@ -118,9 +120,9 @@ func TestVerifyNeverFollowsHeaderKeys(t *testing.T) {
 // SECURITY.md "Algorithms and keys".
 func TestVerifyAlgorithmBinding(t *testing.T) {
 	t.Parallel()
-	es := newKey(t, "ES256", "es")
-	ed := newKey(t, "EdDSA", "ed")
-	rs := newKey(t, "RS256", "rs")
+	es := testkit.Key(t, "ES256", "es")
+	ed := testkit.Key(t, "EdDSA", "ed")
+	rs := testkit.Key(t, "RS256", "rs")
 	keys, err := jwks.NewStatic(es.Public(), ed.Public(), rs.Public())
 	require.NoError(t, err)
 	v, err := NewVerifier(VerifierConfig{
@@ -163,7 +165,7 @@ func TestVerifyAlgorithmBinding(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, verify(raw))
 	// …but two EdDSA keys make kid required.
-	ed2 := newKey(t, "EdDSA", "ed2")
+	ed2 := testkit.Key(t, "EdDSA", "ed2")
 	keys2, err := jwks.NewStatic(ed.Public(), ed2.Public())
 	require.NoError(t, err)
 	v2, err := NewVerifier(VerifierConfig{Keys: keys2, Issuer: testIssuer, Audience: []string{testAudience}, Now: clock})
@@ -186,11 +188,11 @@ func TestVerifySignature(t *testing.T) {
 			assert.Equal(t, "k1", c.KeyID())
 
 			parts := strings.Split(good, ".")
-			tampered := parts[0] + "." + b64(validClaims(t, map[string]any{"sub": "0195f3c4-6b9e-7a43-9c1d-000000000000"})) + "." + parts[2]
+			tampered := parts[0] + "." + testkit.B64(validClaims(t, map[string]any{"sub": "0195f3c4-6b9e-7a43-9c1d-000000000000"})) + "." + parts[2]
 			_, err = f.verify(t, tampered)
 			require.ErrorIs(t, err, ErrSignature)
 
-			other := newKey(t, alg, "k1")
+			other := testkit.Key(t, alg, "k1")
 			forged, err := signParts([]byte(header), []byte(validClaims(t, nil)), other)
 			require.NoError(t, err)
 			_, err = f.verify(t, string(forged))
@@ -210,7 +212,7 @@ func TestVerifyPSSSaltLength(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "PS256", nil)
 	rsaKey := f.key.Private()
-	loose := pssWithSalt(t, rsaKey, `{"alg":"PS256","kid":"k1"}`, validClaims(t, nil), 0)
+	loose := testkit.SignPSS(t, rsaKey.(*rsa.PrivateKey), `{"alg":"PS256","kid":"k1"}`, validClaims(t, nil), 0)
 	_, err := f.verify(t, loose)
 	require.ErrorIs(t, err, ErrSignature)
 }
@@ -256,7 +258,7 @@ func TestVerifyKeyLookupErrors(t *testing.T) {
 func TestForgedTokenLearnsNothingAboutClaims(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)
-	attacker := newKey(t, "ES256", "k1")
+	attacker := testkit.Key(t, "ES256", "k1")
 	for name, edits := range map[string]map[string]any{
 		"valid claims":   nil,
 		"expired":        {"iat": now.Unix() - 3600, "exp": now.Unix() - 1800},

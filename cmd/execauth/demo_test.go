@@ -8,13 +8,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/internal/testkit"
 )
 
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	start := time.Now()
 	err := run(ctx, []string{"demo"}, &stdout, &stderr)
 	out := stdout.String()
@@ -47,7 +49,7 @@ func TestDemo(t *testing.T) {
 // TestDemoReportsMisbehaviour: a failed check marks its step and fails the run.
 func TestDemoReportsMisbehaviour(t *testing.T) {
 	t.Parallel()
-	var out syncBuffer
+	var out testkit.Buffer
 	d := &demoRun{out: &out}
 	d.title("a step")
 	assert.True(t, d.check(true, "fine"))

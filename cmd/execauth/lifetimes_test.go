@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/token"
 )
 
@@ -30,7 +31,7 @@ func TestServerRefusesLifetimesItWouldReject(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, err := newServer(context.Background(), serverConfig{
-				key: edKey(t, 1), issuer: testIss, audience: []string{testAud}, ttl: tc.ttl,
+				key: testkit.Seeded(t, "", 1), issuer: testIss, audience: []string{testAud}, ttl: tc.ttl,
 			})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)

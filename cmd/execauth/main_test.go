@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -39,7 +40,7 @@ func TestExitCode(t *testing.T) {
 // TestRunPublicEntry checks that run, main's only call, dispatches.
 func TestRunPublicEntry(t *testing.T) {
 	t.Parallel()
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	err := run(context.Background(), []string{"keygen", "-alg", "ES256"}, &out, &errOut)
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), "-----BEGIN PRIVATE KEY-----")

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
@@ -28,18 +27,18 @@ type apiFixture struct {
 	srv   *server
 	url   string
 	clock *authtest.Clock
-	logs  *syncBuffer
+	logs  *testkit.Buffer
 }
 
 func newAPIFixture(t testing.TB, cfg serverConfig) *apiFixture {
 	t.Helper()
-	f := &apiFixture{clock: authtest.NewClock(t0), logs: &syncBuffer{}}
+	f := &apiFixture{clock: authtest.NewClock(t0), logs: &testkit.Buffer{}}
 	if cfg.key == nil {
-		cfg.key = edKey(t, 1)
+		cfg.key = testkit.Seeded(t, "", 1)
 	}
 	cfg.issuer, cfg.audience = testIss, []string{testAud}
 	cfg.now = f.clock.Now
-	cfg.log = slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.log = f.logs.Logger()
 	srv, err := newServer(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
@@ -47,16 +46,6 @@ func newAPIFixture(t testing.TB, cfg serverConfig) *apiFixture {
 	t.Cleanup(hs.Close)
 	f.srv, f.url = srv, hs.URL
 	return f
-}
-
-// edKey returns a deterministic Ed25519 signing key.
-func edKey(t testing.TB, seed byte) *jwks.SigningKey {
-	t.Helper()
-	s := make([]byte, ed25519.SeedSize)
-	s[0] = seed
-	k, err := jwks.NewSigningKey("", "", ed25519.NewKeyFromSeed(s))
-	require.NoError(t, err)
-	return k
 }
 
 // response is what a request to the fixture got.

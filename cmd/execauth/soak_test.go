@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
@@ -106,8 +107,8 @@ func TestSoak(t *testing.T) {
 	}))
 	t.Cleanup(trusted.Close)
 
-	key := edKey(t, 9)
-	logs := &syncBuffer{}
+	key := testkit.Seeded(t, "", 9)
+	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s.srv, err = newServer(t.Context(), serverConfig{
 		key: key, issuer: testIss, audience: []string{testAud}, trusted: trusted.URL + "/jwks.json",

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
@@ -24,7 +25,7 @@ import (
 // reissued and a workload token of its never starts a chain here.
 func TestServerTrustedKeys(t *testing.T) {
 	t.Parallel()
-	external := edKey(t, 2)
+	external := testkit.Seeded(t, "", 2)
 	set, err := jwks.MarshalSet(external.Public())
 	require.NoError(t, err)
 
@@ -99,7 +100,7 @@ func TestServerTrustedKeysUnavailable(t *testing.T) {
 	t.Cleanup(down.Close)
 
 	_, err := newServer(context.Background(), serverConfig{
-		key: edKey(t, 1), issuer: testIss, audience: []string{testAud}, trusted: down.URL + "/jwks.json",
+		key: testkit.Seeded(t, "", 1), issuer: testIss, audience: []string{testAud}, trusted: down.URL + "/jwks.json",
 	})
 	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
 	assert.Equal(t, int32(1), hits.Load())
@@ -116,7 +117,7 @@ func TestServerTrustedKeysUnavailable(t *testing.T) {
 func TestServerTrustedKeyFileProblems(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	own := edKey(t, 1)
+	own := testkit.Seeded(t, "", 1)
 	clash, err := jwks.MarshalSet(own.Public())
 	require.NoError(t, err)
 	for _, tc := range []struct {

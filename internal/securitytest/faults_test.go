@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/token"
@@ -61,27 +62,27 @@ func TestFaultsJWKS(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), faultBudget)
 	defer cancel()
-	clock, a, b := authtest.NewClock(t0), signingKey(t, "k1"), signingKey(t, "k2")
-	srv := newKeyServer(t, jwk(t, a.Public(), ""))
+	clock, a, b := authtest.NewClock(t0), testkit.Key(t, jwks.ES256, "k1"), testkit.Key(t, jwks.ES256, "k2")
+	srv := testkit.NewKeyServer(t, a.Public())
 	c, _ := newCache(t, clock, srv, func(cfg *jwks.CacheConfig) {
 		cfg.Timeout, cfg.MaxBodySize = time.Second, 64<<10
 	})
 	r := newRig(t, rigOpts{clock: clock, key: a, keys: c})
-	attacker := signingKey(t, "k1")
+	attacker := testkit.Key(t, jwks.ES256, "k1")
 	claims := r.claims(t, nil, "")
 	byA := r.token(t, nil, "")
-	byB := sign(t, b, header("ES256", "k2", ""), claims)
+	byB := testkit.Sign(t, b, testkit.Header("ES256", "k2", ""), claims)
 	forged := []string{
-		sign(t, attacker, header("ES256", "k1", ""), claims),
-		sign(t, attacker, header("ES256", "k2", ""), claims),
-		sign(t, attacker, header("ES256", "", ""), claims),
+		testkit.Sign(t, attacker, testkit.Header("ES256", "k1", ""), claims),
+		testkit.Sign(t, attacker, testkit.Header("ES256", "k2", ""), claims),
+		testkit.Sign(t, attacker, testkit.Header("ES256", "", ""), claims),
 		malleateOther(t, byA, byB),
 	}
 
 	ok := func(keys ...*jwks.SigningKey) http.HandlerFunc {
 		var jwkList []string
 		for _, k := range keys {
-			jwkList = append(jwkList, jwk(t, k.Public(), ""))
+			jwkList = append(jwkList, testkit.JWK(t, k.Public(), ""))
 		}
 		body := `{"keys":[` + strings.Join(jwkList, ",") + `]}`
 		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(body)) }
@@ -137,11 +138,11 @@ func TestFaultsJWKS(t *testing.T) {
 	for _, ph := range phases {
 		for i := range ph.repeats {
 			if ph.repeats > 1 && i%2 == 1 {
-				srv.set(ok(a, b))
+				srv.SetHandler(ok(a, b))
 				require.NoError(t, c.Refresh(ctx))
 				continue
 			}
-			srv.set(ph.answer)
+			srv.SetHandler(ph.answer)
 			err := c.Refresh(ctx)
 			if ph.fails {
 				require.ErrorIs(t, err, jwks.ErrKeysUnavailable, ph.name)
@@ -170,10 +171,10 @@ func TestFaultsJWKS(t *testing.T) {
 
 	// Past MaxStale the keys are unavailable (503), and a fetch that works
 	// again brings them back.
-	srv.set(status500)
+	srv.SetHandler(status500)
 	clock.Advance(2 * time.Hour)
 	r.reject(t, r.token(t, nil, ""), token.ErrKeysUnavailable)
-	srv.set(ok(a, b))
+	srv.SetHandler(ok(a, b))
 	require.NoError(t, c.Refresh(ctx))
 	r.accept(t, r.token(t, nil, ""))
 }
@@ -182,8 +183,8 @@ func TestFaultsJWKS(t *testing.T) {
 // signature of another: a valid signature, of other bytes.
 func malleateOther(t testing.TB, x, y string) string {
 	t.Helper()
-	h, p, _ := segments(t, x)
-	_, _, s := segments(t, y)
+	h, p, _ := testkit.Segments(t, x)
+	_, _, s := testkit.Segments(t, y)
 	return h + "." + p + "." + s
 }
 
@@ -202,7 +203,7 @@ func TestFaultsTokenFile(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, refresh.WriteTokenFile(path, token.Raw(written[0])))
-	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, CacheFor: time.Nanosecond, Logger: logger(r.logs)})
+	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, CacheFor: time.Nanosecond, Logger: r.logs.Logger()})
 	require.NoError(t, err)
 
 	faults := []func(i int) error{

@@ -1,10 +1,9 @@
-package execauth_test
+package securitytest
 
 import (
 	"context"
 	"crypto/elliptic"
 	"encoding/base64"
-	"encoding/json"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/refresh"
@@ -32,10 +32,10 @@ var allClasses = []scope.Scope{scope.Workload, scope.Execution, scope.Processor}
 // jti "panic".
 func reissueRig(t testing.TB) (r *rig, ring *jwks.Keyring, ext *jwks.SigningKey) {
 	t.Helper()
-	clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
+	clock, k1 := authtest.NewClock(t0), testkit.Key(t, jwks.ES256, "k1")
 	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: k1, Now: clock.Now})
 	require.NoError(t, err)
-	ext = signingKey(t, "ext")
+	ext = testkit.Key(t, jwks.ES256, "ext")
 	extSet, err := jwks.NewStatic(ext.Public())
 	require.NoError(t, err)
 	keys := jwks.LookupFunc(func(ctx context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
@@ -110,7 +110,7 @@ func TestAttackReissue(t *testing.T) {
 		}), due, 0, false},
 		// "never tokens from a foreign issuer or a key we do not hold"
 		{"foreign issuer", foreign, mint(t, foreign.issuer, execClaims()), due, 0, false},
-		{"key we do not hold", nil, sign(t, ext, header("ES256", "ext", ""), r.claims(t, map[string]any{
+		{"key we do not hold", nil, testkit.Sign(t, ext, testkit.Header("ES256", "ext", ""), r.claims(t, map[string]any{
 			"iat": t0.Unix(), "nbf": t0.Unix(), "exp": t0.Add(10 * time.Minute).Unix(),
 		}, `,"auth_time":`+strconv.FormatInt(t0.Unix(), 10))), due, 0, false},
 		// "never past `MaxChainAge` since `auth_time`"
@@ -159,7 +159,7 @@ func TestAttackReissuedToken(t *testing.T) {
 			c.Audience, c.AuthTime = aud, t0.Add(-time.Hour)
 			c.Scope = scope.Set{scope.Execution, "connections:read"}
 			old := mint(t, r.issuer, c)
-			k2 := signingKey(t, "k2")
+			k2 := testkit.Key(t, jwks.ES256, "k2")
 			require.NoError(t, ring.Rotate(k2))
 			r.clock.Set(t0.Add(9 * time.Minute))
 
@@ -176,7 +176,7 @@ func TestAttackReissuedToken(t *testing.T) {
 			assert.Equal(t, before.Issuer, after.Issuer)
 			assert.Equal(t, before.Subject, after.Subject)
 			assert.Equal(t, before.Audience, after.Audience)
-			assert.Equal(t, audJSON(t, old), audJSON(t, fresh), "aud changed form")
+			assert.Equal(t, testkit.Payload(t, old)["aud"], testkit.Payload(t, fresh)["aud"], "aud changed form")
 			assert.Equal(t, before.Scope, after.Scope)
 			assert.Equal(t, c.AuthTime, after.AuthTime)
 			assert.NotEqual(t, before.ID, after.ID)
@@ -185,17 +185,6 @@ func TestAttackReissuedToken(t *testing.T) {
 			assert.Equal(t, "k2", after.KeyID(), "not signed with the current key")
 		})
 	}
-}
-
-// audJSON returns the raw aud member of a token's payload.
-func audJSON(t testing.TB, raw string) string {
-	t.Helper()
-	_, p, _ := segments(t, raw)
-	b, err := base64.RawURLEncoding.DecodeString(p)
-	require.NoError(t, err)
-	var m map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(b, &m))
-	return string(m["aud"])
 }
 
 // SECURITY.md "Reissue and exchange", for the run endpoint: only a valid
@@ -229,7 +218,7 @@ func TestAttackExchange(t *testing.T) {
 		{"workload token at exp, inside leeway", nil, workload(func(*token.Claims) {}), t0.Add(time.Hour), refresh.ErrNotExchangeable, false},
 		// "never tokens from a foreign issuer or a key we do not hold"
 		{"workload token of a foreign issuer", foreign, workload(func(*token.Claims) {}), t0, refresh.ErrNotExchangeable, false},
-		{"workload token signed by a key we do not hold", nil, sign(t, ext, header("ES256", "ext", ""), r.claims(t, map[string]any{"scope": "workload"}, "")), t0, refresh.ErrNotExchangeable, false},
+		{"workload token signed by a key we do not hold", nil, testkit.Sign(t, ext, testkit.Header("ES256", "ext", ""), r.claims(t, map[string]any{"scope": "workload"}, "")), t0, refresh.ErrNotExchangeable, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,7 +250,7 @@ func TestAttackExchange(t *testing.T) {
 // which verifies just the same.
 func malleate(t testing.TB, raw string) string {
 	t.Helper()
-	h, p, s := segments(t, raw)
+	h, p, s := testkit.Segments(t, raw)
 	sig, err := base64.RawURLEncoding.DecodeString(s)
 	require.NoError(t, err)
 	require.Len(t, sig, 64)
@@ -283,7 +272,7 @@ func TestAttackMalleability(t *testing.T) {
 	tok := r.token(t, nil, "")
 	twin := malleate(t, tok)
 	require.NotEqual(t, tok, twin)
-	h, p, s := segments(t, tok)
+	h, p, s := testkit.Segments(t, tok)
 	swap := "A"
 	if s[10] == 'A' {
 		swap = "B"
@@ -333,13 +322,13 @@ func TestAttackMalleability(t *testing.T) {
 // leaves the key set.
 func TestAttackCachedTokenOfRemovedKey(t *testing.T) {
 	t.Parallel()
-	k2 := signingKey(t, "k2")
-	r, srv, c, _ := cacheRig(t, nil, jwk(t, k2.Public(), ""))
+	k2 := testkit.Key(t, jwks.ES256, "k2")
+	r, srv, c, _ := cacheRig(t, nil, testkit.JWK(t, k2.Public(), ""))
 	cached := newRig(t, rigOpts{clock: r.clock, key: r.key, keys: c, verify: func(vc *token.VerifierConfig) { vc.CacheSize = 64 }})
-	byK2 := sign(t, k2, header("ES256", "k2", ""), cached.claims(t, nil, ""))
+	byK2 := testkit.Sign(t, k2, testkit.Header("ES256", "k2", ""), cached.claims(t, nil, ""))
 	cached.accept(t, byK2)
 	cached.accept(t, byK2)
-	srv.serve(jwk(t, r.key.Public(), ""))
+	srv.SetKeys(t, r.key.Public())
 	require.NoError(t, c.Refresh(t.Context()))
 	cached.reject(t, byK2, token.ErrUnknownKey)
 }

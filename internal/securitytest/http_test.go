@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 )
@@ -67,7 +68,7 @@ func TestAttackHTTP(t *testing.T) {
 		// "`WWW-Authenticate` attribute values are fixed strings ... never the
 		// token, kid, or claim values." (expect compares exact values and
 		// looks for the canary)
-		{"unknown kid named in the token", request("Bearer " + sign(t, r.key, header("ES256", canary+"-kid", ""), r.claims(t, nil, ""))), rejectToken},
+		{"unknown kid named in the token", request("Bearer " + testkit.Sign(t, r.key, testkit.Header("ES256", canary+"-kid", ""), r.claims(t, nil, ""))), rejectToken},
 		{"claim values in an expired token", request("Bearer " + r.token(t, map[string]any{"exp": t0.Unix() - 60, "iat": t0.Unix() - 600, "sub": canary}, "")), rejectToken},
 	}
 	for _, tc := range tests {
@@ -93,7 +94,7 @@ func TestAttackHTTP(t *testing.T) {
 // the token and does not kill the server."
 func TestAttackHTTPPanics(t *testing.T) {
 	t.Parallel()
-	k1 := signingKey(t, "k1")
+	k1 := testkit.Key(t, jwks.ES256, "k1")
 	st, err := jwks.NewStatic(k1.Public())
 	require.NoError(t, err)
 	// The lookup panics, with the kid in the value, for kids it was not
@@ -124,7 +125,7 @@ func TestAttackHTTPPanics(t *testing.T) {
 			t.Parallel()
 			tc.opts.key = k1
 			r := newRig(t, tc.opts)
-			raw := sign(t, k1, header("ES256", tc.kid, ""), r.claims(t, map[string]any{"jti": canary}, ""))
+			raw := testkit.Sign(t, k1, testkit.Header("ES256", tc.kid, ""), r.claims(t, map[string]any{"jti": canary}, ""))
 			r.expect(t, request("Bearer "+raw), rejectInternal, raw, tc.kid)
 
 			// The same through a real server, whose error log must stay

@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"errors"
@@ -78,7 +78,7 @@ func TestFaultsClockJumpsKeyStaleness(t *testing.T) {
 	t.Parallel()
 	r, srv, c, _ := cacheRig(t, nil) // fetched at t0, MaxStale 2h
 	failing := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }
-	srv.set(failing)
+	srv.SetHandler(failing)
 	stale := t0.Add(2 * time.Hour)
 	r.clock.Set(stale.Add(-time.Nanosecond))
 	r.accept(t, r.token(t, nil, ""))
@@ -91,13 +91,13 @@ func TestFaultsClockJumpsKeyStaleness(t *testing.T) {
 			t.Errorf("after a jump to %s: %v", at, err)
 		}
 	}
-	srv.serve(jwk(t, r.key.Public(), ""))
+	srv.SetKeys(t, r.key.Public())
 	require.NoError(t, c.Refresh(t.Context()))
 	fetched := r.clock.Now()
 	r.accept(t, r.token(t, nil, ""))
 	r.clock.Set(fetched.Add(-24 * time.Hour))
 	r.accept(t, r.token(t, nil, ""))
-	srv.set(failing)
+	srv.SetHandler(failing)
 	r.clock.Set(fetched.Add(2 * time.Hour))
 	_, err := r.v.Verify(t.Context(), r.token(t, nil, ""))
 	assert.ErrorIs(t, err, token.ErrKeysUnavailable)

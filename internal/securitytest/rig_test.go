@@ -1,35 +1,26 @@
-package execauth_test
+package securitytest
 
-// The SECURITY.md attack table: one test per section, each a table of hostile
-// tokens or requests built here, with the exact rejection expected from
-// token.Verifier.Verify and from middleware.Authenticate in front of a
-// handler. This file holds the shared rig; the sections live in the
-// attack_*_test.go files beside it.
+// The shared rig of the suites: a verifier, an issuer and a route behind
+// middleware.Authenticate and the reissue middleware, with the exact
+// rejections a request can get. The suites live in the files beside it, one
+// a section of SECURITY.md.
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/refresh"
@@ -73,19 +64,19 @@ type rig struct {
 	re      *refresh.Reissuer
 	lookups atomic.Int64 // key lookups made by v
 	called  atomic.Int64 // requests that reached the handler
-	logs    *logBuffer
+	logs    *testkit.Buffer
 	h       http.Handler
 	status  atomic.Int64 // the status the handler answers; 0: 200
 }
 
 func newRig(t testing.TB, o rigOpts) *rig {
 	t.Helper()
-	r := &rig{clock: o.clock, key: o.key, logs: &logBuffer{}}
+	r := &rig{clock: o.clock, key: o.key, logs: &testkit.Buffer{}}
 	if r.clock == nil {
 		r.clock = authtest.NewClock(t0)
 	}
 	if r.key == nil {
-		r.key = signingKey(t, "k1")
+		r.key = testkit.Key(t, jwks.ES256, "k1")
 	}
 	keys := o.keys
 	if keys == nil {
@@ -106,7 +97,7 @@ func newRig(t testing.TB, o rigOpts) *rig {
 	}
 	r.v, err = token.NewVerifier(vc)
 	require.NoError(t, err)
-	lg := logger(r.logs)
+	lg := r.logs.Logger()
 	rc := refresh.ReissuerConfig{Issuer: r.issuer, Logger: lg, Now: r.clock.Now}
 	if o.reissue != nil {
 		o.reissue(&rc)
@@ -146,68 +137,6 @@ func (c *countingLookup) Generation() uint64 {
 		return g.Generation()
 	}
 	return 0
-}
-
-// logBuffer is an io.Writer for slog handlers shared by goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// logger logs everything, at every level, to w.
-func logger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func signingKey(t testing.TB, kid string) *jwks.SigningKey {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	k, err := jwks.NewSigningKey(kid, "", priv)
-	require.NoError(t, err)
-	return k
-}
-
-func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
-
-// sign makes a compact JWS of exact header and payload text, signed by k
-// with golang-jwt (so that the library under test signs none of the hostile
-// tokens).
-func sign(t testing.TB, k *jwks.SigningKey, header, payload string) string {
-	t.Helper()
-	input := b64(header) + "." + b64(payload)
-	return input + "." + signInput(t, k.Algorithm(), k.Private(), input)
-}
-
-// signInput signs an exact signing input with alg and returns the encoded
-// signature.
-func signInput(t testing.TB, alg jwks.Algorithm, key any, input string) string {
-	t.Helper()
-	sig, err := jwt.GetSigningMethod(string(alg)).Sign(input, key)
-	require.NoError(t, err)
-	return base64.RawURLEncoding.EncodeToString(sig)
-}
-
-// header returns a JOSE header naming alg and kid ("" leaves kid out), with
-// extra members appended verbatim.
-func header(alg, kid, extra string) string {
-	h := `{"alg":"` + alg + `","typ":"JWT"`
-	if kid != "" {
-		h += `,"kid":"` + kid + `"`
-	}
-	return h + extra + "}"
 }
 
 // claims returns a valid execution claims set as JSON text at the rig's
@@ -251,7 +180,7 @@ func (r *rig) claims(t testing.TB, set map[string]any, extra string) string {
 // token signs claims with k1 under a valid ES256 header.
 func (r *rig) token(t testing.TB, set map[string]any, extra string) string {
 	t.Helper()
-	return sign(t, r.key, header("ES256", "k1", ""), r.claims(t, set, extra))
+	return testkit.Sign(t, r.key, testkit.Header("ES256", "k1", ""), r.claims(t, set, extra))
 }
 
 // request returns a request to the rig's route with an Authorization field
@@ -279,7 +208,8 @@ type rejection struct {
 	retryAfter string // Retry-After; "" for none
 }
 
-// Responses by cause, as DESIGN.md §3 maps them (RFC 6750 §3).
+// Responses by cause, as the README's "What is rejected, and how" lists them
+// (RFC 6750 §3).
 var (
 	rejectToken       = rejection{401, `Bearer realm="execution-api", error="invalid_token"`, `{"detail":"Invalid token"}`, ""}
 	rejectRequest     = rejection{400, `Bearer realm="execution-api", error="invalid_request"`, `{"detail":"Malformed credentials"}`, ""}

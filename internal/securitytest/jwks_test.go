@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"context"
@@ -18,90 +18,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/execauth/execauth/internal/testkit"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
 
-// keyServer is a JWK Set endpoint whose answer a test changes. It counts
-// requests.
-type keyServer struct {
-	*httptest.Server
-	hits atomic.Int64
-
-	mu     sync.Mutex
-	answer http.HandlerFunc
-}
-
-func newKeyServer(t testing.TB, jwks ...string) *keyServer {
-	t.Helper()
-	s := &keyServer{}
-	s.serve(jwks...)
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		s.mu.Lock()
-		answer := s.answer
-		s.mu.Unlock()
-		answer(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// serve makes the server answer with a JWK Set of the given JWKs.
-func (s *keyServer) serve(jwks ...string) {
-	body := `{"keys":[` + strings.Join(jwks, ",") + `]}`
-	s.set(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/jwk-set+json")
-		_, _ = w.Write([]byte(body))
-	})
-}
-
-func (s *keyServer) set(h http.HandlerFunc) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.answer = h
-}
-
-// jwk returns the public JWK of k with extra members appended.
-func jwk(t testing.TB, k jwks.Key, extra string) string {
-	t.Helper()
-	b, err := k.MarshalJSON()
-	require.NoError(t, err)
-	return strings.TrimSuffix(string(b), "}") + extra + "}"
-}
-
-// reports collects what a Cache reports through its Logger.
-type reports struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (r *reports) add(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, err)
-}
-
-func (r *reports) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.errs)
-}
-
 // newCache starts a Cache on srv with the clock; the refresh loop is an hour
 // apart, so only the test and unknown kids make it fetch.
-func newCache(t testing.TB, clock *authtest.Clock, srv *keyServer, edit func(*jwks.CacheConfig)) (*jwks.Cache, *reports) {
+func newCache(t testing.TB, clock *authtest.Clock, srv *testkit.KeyServer, edit func(*jwks.CacheConfig)) (*jwks.Cache, *testkit.Errors) {
 	t.Helper()
-	rep := &reports{}
+	rep := &testkit.Errors{}
 	cfg := jwks.CacheConfig{
 		URLs: []string{srv.URL}, RefreshInterval: time.Hour, MaxStale: 2 * time.Hour,
-		Timeout: 2 * time.Second, Logger: testkit.ErrorLogger(rep.add), Now: clock.Now,
+		Timeout: 2 * time.Second, Logger: testkit.ErrorLogger(rep.Add), Now: clock.Now,
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -114,10 +47,11 @@ func newCache(t testing.TB, clock *authtest.Clock, srv *keyServer, edit func(*jw
 
 // cacheRig is a rig whose verifier reads k1 from a remote JWK Set, served
 // with the extra JWKs given.
-func cacheRig(t testing.TB, edit func(*jwks.CacheConfig), extra ...string) (*rig, *keyServer, *jwks.Cache, *reports) {
+func cacheRig(t testing.TB, edit func(*jwks.CacheConfig), extra ...string) (*rig, *testkit.KeyServer, *jwks.Cache, *testkit.Errors) {
 	t.Helper()
-	clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
-	srv := newKeyServer(t, append([]string{jwk(t, k1.Public(), "")}, extra...)...)
+	clock, k1 := authtest.NewClock(t0), testkit.Key(t, jwks.ES256, "k1")
+	srv := testkit.NewKeyServer(t)
+	srv.SetJWKs(append([]string{testkit.JWK(t, k1.Public(), "")}, extra...)...)
 	c, rep := newCache(t, clock, srv, edit)
 	r := newRig(t, rigOpts{clock: clock, key: k1, keys: c, verify: func(vc *token.VerifierConfig) {
 		vc.Algorithms = []jwks.Algorithm{"ES256", "RS256", "HS256"}
@@ -157,8 +91,8 @@ func TestAttackJWKSKeys(t *testing.T) {
 	r, srv, _, rep := cacheRig(t, nil, hostile...)
 	claims := r.claims(t, nil, "")
 	signed := func(alg jwks.Algorithm, kid string, key any) string {
-		input := b64(header(string(alg), kid, "")) + "." + b64(claims)
-		return input + "." + signInput(t, alg, key, input)
+		input := testkit.B64(testkit.Header(string(alg), kid, "")) + "." + testkit.B64(claims)
+		return input + "." + testkit.SignInput(t, alg, key, input)
 	}
 	// "One unusable key (unknown kty/curve, `use: enc`, `key_ops` without
 	// `verify`, RSA < 2048, bad point, duplicate kid) is skipped and
@@ -185,32 +119,32 @@ func TestAttackJWKSKeys(t *testing.T) {
 	}
 	t.Run("the usable rest is kept", func(t *testing.T) {
 		r.accept(t, r.token(t, nil, ""))
-		assert.Equal(t, len(hostile), rep.count(), "every unusable key reported once")
+		assert.Equal(t, len(hostile), rep.Len(), "every unusable key reported once")
 	})
 	// "Unknown kid: one shared refresh at most per cooldown (30 s default);
 	// callers never wait for the cooldown"
-	assert.Equal(t, int64(1), srv.hits.Load(), "misses during the cooldown fetched")
+	assert.Equal(t, int64(1), srv.Hits.Load(), "misses during the cooldown fetched")
 
 	t.Run("no fetch for an empty kid or a token without kid", func(t *testing.T) {
 		r.clock.Advance(jwks.DefaultCooldown + time.Second)
-		before := srv.hits.Load()
+		before := srv.Hits.Load()
 		// "empty `kid` is rejected without a key refresh."
-		r.reject(t, sign(t, r.key, `{"alg":"ES256","kid":""}`, claims), token.ErrMalformed)
+		r.reject(t, testkit.Sign(t, r.key, `{"alg":"ES256","kid":""}`, claims), token.ErrMalformed)
 		r.reject(t, signed("HS256", "", secret), token.ErrUnknownKey)
-		assert.Equal(t, before, srv.hits.Load())
+		assert.Equal(t, before, srv.Hits.Load())
 	})
 	t.Run("unknown kid flood", func(t *testing.T) {
 		r.clock.Advance(jwks.DefaultCooldown + time.Second)
-		before := srv.hits.Load()
+		before := srv.Hits.Load()
 		start := time.Now()
 		floodUnknownKIDs(t, r.v, 1000)
-		assert.Equal(t, before+1, srv.hits.Load(), "one shared fetch per cooldown")
+		assert.Equal(t, before+1, srv.Hits.Load(), "one shared fetch per cooldown")
 		floodUnknownKIDs(t, r.v, 1000)
-		assert.Equal(t, before+1, srv.hits.Load(), "a fetch inside the cooldown")
+		assert.Equal(t, before+1, srv.Hits.Load(), "a fetch inside the cooldown")
 		assert.Less(t, time.Since(start), 5*time.Second, "callers waited")
 		r.clock.Advance(jwks.DefaultCooldown)
 		floodUnknownKIDs(t, r.v, 100)
-		assert.Equal(t, before+2, srv.hits.Load(), "not one more fetch once the cooldown passed")
+		assert.Equal(t, before+2, srv.Hits.Load(), "not one more fetch once the cooldown passed")
 	})
 }
 
@@ -224,7 +158,7 @@ func floodUnknownKIDs(t *testing.T, v *token.Verifier, n int) {
 			for i := w; i < n; i += 8 {
 				var kid [12]byte
 				_, _ = rand.Read(kid[:])
-				raw := b64(header("ES256", hex.EncodeToString(kid[:]), "")) + ".e30.AAAA"
+				raw := testkit.B64(testkit.Header("ES256", hex.EncodeToString(kid[:]), "")) + ".e30.AAAA"
 				if _, err := v.Verify(t.Context(), raw); !assert.ErrorIs(t, err, token.ErrUnknownKey) {
 					return
 				}
@@ -242,44 +176,44 @@ func TestAttackJWKSOutage(t *testing.T) {
 	failing := func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusInternalServerError) }
 	t.Run("past MaxStale", func(t *testing.T) {
 		r, srv, c, _ := cacheRig(t, nil)
-		srv.set(failing)
+		srv.SetHandler(failing)
 		r.clock.Advance(2*time.Hour - time.Second)
 		require.ErrorIs(t, c.Refresh(t.Context()), jwks.ErrKeysUnavailable)
 		r.accept(t, r.token(t, nil, "")) // last good keys
 		r.clock.Advance(time.Second)
 		r.reject(t, r.token(t, nil, ""), token.ErrKeysUnavailable)
 		r.reject(t, r.token(t, nil, ""), token.ErrKeysUnavailable) // stays so
-		srv.serve(jwk(t, r.key.Public(), ""))
+		srv.SetKeys(t, r.key.Public())
 		require.NoError(t, c.Refresh(t.Context()))
 		r.accept(t, r.token(t, nil, ""))
 	})
 	// keyfunc "starts with no keys" when "the JWKS is unreachable at start":
 	// here that is an error, unless the host opts in.
 	t.Run("unreachable at start", func(t *testing.T) {
-		srv := newKeyServer(t)
-		srv.set(failing)
+		srv := testkit.NewKeyServer(t)
+		srv.SetHandler(failing)
 		_, err := jwks.NewCache(t.Context(), jwks.CacheConfig{URLs: []string{srv.URL}, Logger: slog.New(slog.DiscardHandler)})
 		require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
 	})
 	t.Run("never loaded", func(t *testing.T) {
-		clock, k1 := authtest.NewClock(t0), signingKey(t, "k1")
-		srv := newKeyServer(t)
-		srv.set(failing)
+		clock, k1 := authtest.NewClock(t0), testkit.Key(t, jwks.ES256, "k1")
+		srv := testkit.NewKeyServer(t)
+		srv.SetHandler(failing)
 		c, _ := newCache(t, clock, srv, func(cfg *jwks.CacheConfig) { cfg.StartWithoutKeys = true })
 		r := newRig(t, rigOpts{clock: clock, key: k1, keys: c})
 		r.reject(t, r.token(t, nil, ""), token.ErrKeysUnavailable)
-		srv.serve(jwk(t, k1.Public(), ""))
+		srv.SetKeys(t, k1.Public())
 		require.NoError(t, c.Refresh(t.Context()))
 		r.accept(t, r.token(t, nil, ""))
 	})
 	// "Key removal: after a refresh, tokens signed by a removed key are
 	// rejected."
 	t.Run("key removal", func(t *testing.T) {
-		k2 := signingKey(t, "k2")
-		r, srv, c, _ := cacheRig(t, nil, jwk(t, k2.Public(), ""))
-		byK2 := sign(t, k2, header("ES256", "k2", ""), r.claims(t, nil, ""))
+		k2 := testkit.Key(t, jwks.ES256, "k2")
+		r, srv, c, _ := cacheRig(t, nil, testkit.JWK(t, k2.Public(), ""))
+		byK2 := testkit.Sign(t, k2, testkit.Header("ES256", "k2", ""), r.claims(t, nil, ""))
 		r.accept(t, byK2)
-		srv.serve(jwk(t, r.key.Public(), ""))
+		srv.SetKeys(t, r.key.Public())
 		require.NoError(t, c.Refresh(t.Context()))
 		r.reject(t, byK2, token.ErrUnknownKey)
 		r.accept(t, r.token(t, nil, ""))
@@ -338,9 +272,9 @@ func TestAttackJWKSFetch(t *testing.T) {
 			r, srv, c, rep := cacheRig(t, func(cfg *jwks.CacheConfig) {
 				cfg.Timeout, cfg.MaxBodySize = time.Second, 64<<10 // a stall costs the timeout; a loaded machine needs some
 			})
-			srv.set(tc.answer)
+			srv.SetHandler(tc.answer)
 			require.ErrorIs(t, c.Refresh(t.Context()), jwks.ErrKeysUnavailable)
-			assert.Positive(t, rep.count(), "failure not reported")
+			assert.Positive(t, rep.Len(), "failure not reported")
 			r.accept(t, r.token(t, nil, "")) // previous keys kept
 		})
 	}
@@ -349,7 +283,7 @@ func TestAttackJWKSFetch(t *testing.T) {
 	t.Run("a waiting caller's context is honoured", func(t *testing.T) {
 		t.Parallel()
 		_, srv, c, _ := cacheRig(t, nil) // Timeout 2s
-		srv.set(stall)
+		srv.SetHandler(stall)
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -359,8 +293,8 @@ func TestAttackJWKSFetch(t *testing.T) {
 	t.Run("control: redirect on the same host", func(t *testing.T) {
 		t.Parallel()
 		r, srv, c, _ := cacheRig(t, nil)
-		body := `{"keys":[` + jwk(t, r.key.Public(), "") + `]}`
-		srv.set(func(w http.ResponseWriter, req *http.Request) {
+		body := `{"keys":[` + testkit.JWK(t, r.key.Public(), "") + `]}`
+		srv.SetHandler(func(w http.ResponseWriter, req *http.Request) {
 			if req.URL.Path != "/moved" {
 				http.Redirect(w, req, "/moved", http.StatusFound)
 				return

@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/token"
@@ -88,7 +89,7 @@ func TestAttackRedaction(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOpts{})
 	raw := r.token(t, nil, "")
-	_, payload, sig := segments(t, raw)
+	_, payload, sig := testkit.Segments(t, raw)
 	secret := bytes.Repeat([]byte{0x5e, 0xc7}, 32)
 	hmacKey, err := jwks.NewSigningKey("h", "HS512", secret)
 	require.NoError(t, err)
