@@ -56,7 +56,7 @@ type CacheConfig struct {
 	Client *http.Client
 	// StartWithoutKeys lets [NewCache] succeed when the first fetch fails; lookups
 	// then fail with [ErrKeysUnavailable] until a fetch succeeds. If false, a
-	// failed first fetch fails New.
+	// failed first fetch fails NewCache.
 	StartWithoutKeys bool
 	// Logger receives every failed fetch and every key left out of a set, at
 	// warning level, with the error under "err". If nil, slog.Default() is
@@ -73,26 +73,15 @@ type CacheConfig struct {
 // concurrent use; a lookup of a known kid takes no lock and does not
 // allocate.
 //
-// Fetching follows SECURITY.md ("JWKS client"): a fetch at start, a refresh
-// every RefreshInterval, the last good keys of each URL kept (up to MaxStale)
-// when a fetch fails, unusable keys skipped and reported, a capped body, a
-// timeout, redirects only within the same host. A token with an unknown kid
-// starts at most one fetch per Cooldown across all goroutines; lookups that
-// miss while a fetch is under way wait for that fetch (or their own ctx),
-// and no lookup ever waits for the cooldown. A token without kid never
-// starts a fetch.
-//
-// Built on MicahParks/jwkset for JWK decoding and key validation (see
-// [ParseSet]): base64url numbers, points on their curve and, with
-// StrictPadding, canonical lengths. The rest is done here because the
-// libraries behave otherwise: jwkset's HTTP storage reads unbounded bodies,
-// follows redirects anywhere, rejects a whole set for one bad key and keeps
-// oct and "enc" keys; its HTTP client, like keyfunc's constructors, makes a
-// lookup wait on a rate limiter for up to a minute; and its MemoryJWKSet
-// scans under a lock, where lookups here read an immutable snapshot through
-// an atomic pointer. keyfunc is not used at all: its Keyfunc tries every key
-// for a token without kid and checks alg only when the JWK names one, so
-// [Cache.Keyfunc] applies this package's rules instead.
+// It fetches every URL at start and then every RefreshInterval. When a fetch
+// fails, the last good keys of that URL keep verifying up to MaxStale. A key
+// it cannot use (see [ParseSet]) is skipped and reported; the rest of the set
+// is kept. Each response body is capped at MaxBodySize, each request bounded
+// by Timeout, and redirects are followed only within the same scheme and
+// host. A token with an unknown kid starts at most one fetch per Cooldown
+// across all goroutines; lookups that miss while a fetch is under way wait
+// for that fetch (or their own ctx), and no lookup ever waits for the
+// cooldown. A token without kid never starts a fetch.
 type Cache struct {
 	urls     []string
 	local    []Key

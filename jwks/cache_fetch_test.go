@@ -39,8 +39,8 @@ func streamBody(n int, declare bool) http.HandlerFunc {
 }
 
 // TestCacheFetchFailuresKeepKeys serves a good set, then breaks the server
-// in each way SECURITY.md names: every refresh fails and is reported, and the
-// key fetched before keeps verifying.
+// in each way SECURITY.md "JWKS client" names: every refresh fails and is
+// reported, and the key fetched before keeps verifying.
 func TestCacheFetchFailuresKeepKeys(t *testing.T) {
 	t.Parallel()
 	other := testkit.NewKeyServer(t) // a second host, which must never be asked

@@ -108,7 +108,8 @@ func stdlibSignatureValid(raw string, es, ed *jwks.SigningKey) bool {
 // compares Verify with golang-jwt's ParseWithClaims configured with every
 // equivalent option. Whatever we accept, golang-jwt accepts with equal
 // claims. Where golang-jwt accepts and we reject, the reason must be one of
-// SECURITY.md's documented stricter rules.
+// the stricter rules of SECURITY.md ("Token framing", "Algorithms and keys",
+// "Claims").
 func FuzzDifferential(f *testing.F) {
 	es, _ := fuzzKeys(f)
 	v := fuzzVerifier(f, es)
@@ -127,7 +128,7 @@ func FuzzDifferential(f *testing.F) {
 	f.Add(header, `{"iss":"`+testIssuer+`","iss":"x"}`)
 	f.Add(header, validClaims(f, map[string]any{"scope": "workload", "sub": "x"}))
 
-	// Our stricter rules, each documented in SECURITY.md.
+	// Our stricter rules, each listed in SECURITY.md.
 	stricter := []error{
 		ErrMalformed,   // duplicates, case variants, JSON types, UTF-8, nesting, kid syntax
 		ErrUnsupported, // crit, zip, cty, b64, enc, typ

@@ -75,7 +75,7 @@ func TestVerifySizeCap(t *testing.T) {
 }
 
 // Non-canonical trailing bits decode to the same bytes with a lenient decoder;
-// a strict decoder must refuse them (SECURITY.md "Strict base64url").
+// a strict decoder must refuse them (SECURITY.md "Token framing").
 func TestVerifyNonCanonicalBase64(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)

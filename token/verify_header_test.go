@@ -17,7 +17,8 @@ import (
 	"github.com/execauth/execauth/jwks"
 )
 
-// SECURITY.md "Token framing" (header JSON) and "Compact JWS only".
+// SECURITY.md "Token framing": the header's JSON, and only compact JWS
+// without crit, zip, cty, b64 or enc.
 func TestVerifyHeader(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)
@@ -252,9 +253,9 @@ func TestVerifyKeyLookupErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrAlgorithm)
 }
 
-// SECURITY.md "Error checks are uniform": a token without a valid signature
-// learns nothing about its claims. Whatever is wrong in them, the answer is
-// the signature error, so an attacker cannot probe which checks would pass.
+// SECURITY.md "Claims": a token without a valid signature learns nothing
+// about its claims. Whatever is wrong in them, the answer is the signature
+// error, so an attacker cannot probe which checks would pass.
 func TestForgedTokenLearnsNothingAboutClaims(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)

@@ -28,27 +28,27 @@ func TestAttackClaims(t *testing.T) {
 		extra   string
 		wantErr error
 	}{
-		// "Required: `iss` (exact match)"
+		// Required: `iss` (exact match)
 		{"iss foreign", map[string]any{"iss": "https://" + canary + ".example"}, "", token.ErrIssuer},
-		// "`aud` (any configured value; string or array; `\"\"`/`[]` count as missing)"
+		// `aud` (any configured value; string or array; `""`/`[]` count as missing)
 		{"aud foreign", map[string]any{"aud": canary + "-api"}, "", token.ErrAudience},
 		{"aud array of an empty string", map[string]any{"aud": []string{""}}, "", token.ErrAudience},
 		{"aud a prefix", map[string]any{"aud": "execution"}, "", token.ErrAudience},
-		// "`scope` (exactly one class: workload, execution or processor)"
+		// `scope` (exactly one class: workload, execution or processor)
 		{"scope class twice", map[string]any{"scope": "execution execution"}, "", token.ErrScope},
-		// "Workload and execution `sub` must parse as a UUID."
+		// Workload and execution `sub` must parse as a UUID.
 		{"execution sub not a UUID", map[string]any{"sub": canary + "-task"}, "", token.ErrSubject},
 		{"execution sub a braced UUID", map[string]any{"sub": "{" + taskID + "}"}, "", token.ErrSubject},
-		// "`exp`, `iat`, `nbf` are JSON integers (no strings, floats beyond
-		// int64, booleans, null)"
+		// `exp`, `iat`, `nbf` are JSON integers (no strings, floats beyond
+		// int64, booleans, null)
 		{"exp 1e19", map[string]any{"exp": raw("1e19")}, "", token.ErrMalformed},
 		{"nbf null", map[string]any{"nbf": raw("null")}, "", token.ErrMalformed},
-		// "`exp - iat` ≤ the class's max lifetime."
+		// `exp - iat` ≤ the class's max lifetime.
 		{"processor living 24h1s", map[string]any{"scope": "processor", "sub": "dag-processor", "exp": now + 86401}, "", token.ErrLifetime},
-		// "Leeway default 10 s": in seconds here, where the unit table counts
+		// Leeway default 10 s: in seconds here, where the unit table counts
 		// from token.DefaultLeeway
 		{"expired 10 s ago", map[string]any{"iat": now - 300, "exp": now - 10}, "", token.ErrExpired},
-		// "claims of a rejected token are never returned or logged" (reject
+		// claims of a rejected token are never returned or logged (reject
 		// checks the response and the logs for the canary)
 		{"expired, claims marked", map[string]any{"iat": now - 600, "exp": now - 60, "jti": canary}, `,"note":"` + canary + `"`, token.ErrExpired},
 	}
@@ -66,8 +66,8 @@ func TestAttackClaims(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "dag-processor", c.Subject)
 	})
-	// "Error checks are uniform: do not let a forged token learn which claim
-	// checks passed."
+	// Error checks are uniform: do not let a forged token learn which claim
+	// checks passed.
 	t.Run("forged tokens learn nothing from claims", func(t *testing.T) {
 		forge := func(set map[string]any) string {
 			h, p, _ := testkit.Segments(t, r.token(t, set, ""))

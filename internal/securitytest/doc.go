@@ -3,5 +3,6 @@
 // wired together, each asserting the exact response (status,
 // WWW-Authenticate, body, error sentinel) and that nothing of the hostile
 // input reaches a response or a log. The rules they prove are listed in the
-// repository's SECURITY.md. The package has no code of its own.
+// repository's SECURITY.md, which a test here keeps in step with the code
+// and the README. The package has no code of its own.
 package securitytest

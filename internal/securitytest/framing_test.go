@@ -46,30 +46,30 @@ func TestAttackTokenFraming(t *testing.T) {
 		wantErr  error
 		lookedUp bool
 	}{
-		// "Size cap before any decoding (default 8 KiB"
+		// Size cap before any decoding (default 8 KiB
 		{"over 8 KiB, validly signed", r.token(t, nil, `,"pad":"`+strings.Repeat("a", 8<<10)+`"`), token.ErrMalformed, false},
-		// "Exactly three segments."
+		// Exactly three segments.
 		{"dots only", "..", token.ErrMalformed, false},
-		// "Characters `[A-Za-z0-9_-]` only (no padding, no whitespace, no CR/LF)"
+		// Characters `[A-Za-z0-9_-]` only (no padding, no whitespace, no CR/LF)
 		{"trailing newline", good + "\n", token.ErrMalformed, false},
 		// Every segment's characters are checked before the header's JSON is
 		// read: a refused header does not mask a malformed token.
 		{"space in the payload under a crit header", critHeader + "." + p[:8] + " " + p[8:] + "." + s, token.ErrMalformed, false},
 		{"'!' in the signature under a crit header", critHeader + "." + p + "." + s[:8] + "!" + s[9:], token.ErrMalformed, false},
-		// "Strict base64url": a signature no ES256 key can have made.
+		// Strict base64url: a signature no ES256 key can have made.
 		{"impossible signature length", h + "." + p + "." + s[:85], token.ErrMalformed, false},
-		// "Header and claims: UTF-8, a JSON object each"
+		// Header and claims: UTF-8, a JSON object each
 		{"claims not UTF-8", r.token(t, nil, `,"note":"`+canary+"\xff\""), token.ErrMalformed, true},
 		{"claims a string", testkit.Sign(t, r.key, hdr, `"`+canary+`"`), token.ErrMalformed, true},
 		{"data after the claims", testkit.Sign(t, r.key, hdr, claims+"{}"), token.ErrMalformed, true},
-		// "no duplicate member names"
+		// no duplicate member names
 		{"exp twice, the first in the future", r.token(t, nil, `,"exp":`+past), token.ErrMalformed, true},
 		{"exp twice, one escaped", r.token(t, pastExp, `,"\u0065xp":`+future), token.ErrMalformed, true},
-		// "no case-variant of a registered name (`Exp`, `AUD`, …)"
+		// no case-variant of a registered name (`Exp`, `AUD`, …)
 		{"ISS", r.token(t, nil, `,"ISS":"`+canary+`"`), token.ErrMalformed, true},
-		// "no `crit` (we support no extensions, so any `crit` is rejected)"
+		// no `crit` (we support no extensions, so any `crit` is rejected)
 		{"crit naming a present extension", testkit.Sign(t, r.key, testkit.Header("ES256", "k1", `,"crit":["x-ext"],"x-ext":1`), claims), token.ErrUnsupported, false},
-		// "`typ`, `crit`, `zip` never looked at" by golang-jwt; here typ must
+		// `typ`, `crit`, `zip` never looked at by golang-jwt; here typ must
 		// be JWT or at+jwt (README "What is rejected, and how")
 		{"typ of a JWE", testkit.Sign(t, r.key, `{"alg":"ES256","kid":"k1","typ":"JWE"}`, claims), token.ErrUnsupported, false},
 	}

@@ -40,8 +40,8 @@ func TestAttackHTTP(t *testing.T) {
 		req  *http.Request
 		want rejection
 	}{
-		// "Two `Authorization` fields, `Bearer` with no token, tabs or extra
-		// parts → 400 `invalid_request`."
+		// Two `Authorization` fields, `Bearer` with no token, tabs or extra
+		// parts → 400 `invalid_request`.
 		{"two Authorization fields", request("Bearer "+good, "Bearer "+good), rejectRequest},
 		{"two fields, Basic first", request("Basic dXNlcjpwYXNz", "Bearer "+good), rejectRequest},
 		{"Bearer alone", request("Bearer"), rejectRequest},
@@ -54,19 +54,19 @@ func TestAttackHTTP(t *testing.T) {
 		{"quoted token", request(`Bearer "` + good + `"`), rejectRequest},
 		{"comma list", request("Bearer " + good + ", Basic x"), rejectRequest},
 		{"empty Authorization", request(""), rejectRequest},
-		// RFC 6750 mapping in DESIGN.md §3: no credentials or another scheme → 401, bare challenge
+		// RFC 6750 §3, as the README's rejection table maps it: no credentials or another scheme → 401, bare challenge
 		{"no Authorization", request(), rejectNoCreds},
 		{"Basic", request("Basic dXNlcjpwYXNz"), rejectNoCreds},
 		{"scheme glued to the token", request("Bearer" + good), rejectNoCreds},
-		// "A token in the query string is ignored unless the host opts in."
+		// A token in the query string is ignored unless the host opts in.
 		{"access_token in the query", withQuery("access_token=" + good), rejectNoCreds},
 		{"access_token in a form body", formPost, rejectNoCreds},
 		{"access_token cookie", withCookie, rejectNoCreds},
 		// RFC 6750 mapping: a valid token of a class the route does not accept → 403
 		{"workload token on an execution route", request("Bearer " + workload), rejectClass},
 		{"processor token on an execution route", request("Bearer " + processor), rejectClass},
-		// "`WWW-Authenticate` attribute values are fixed strings ... never the
-		// token, kid, or claim values." (expect compares exact values and
+		// `WWW-Authenticate` attribute values are fixed strings ... never the
+		// token, kid, or claim values. (expect compares exact values and
 		// looks for the canary)
 		{"unknown kid named in the token", request("Bearer " + testkit.Sign(t, r.key, testkit.Header("ES256", canary+"-kid", ""), r.claims(t, nil, ""))), rejectToken},
 		{"claim values in an expired token", request("Bearer " + r.token(t, map[string]any{"exp": t0.Unix() - 60, "iat": t0.Unix() - 600, "sub": canary}, "")), rejectToken},
@@ -90,8 +90,8 @@ func TestAttackHTTP(t *testing.T) {
 	})
 }
 
-// SECURITY.md "HTTP": "A panic in a key lookup or host hook does not leak
-// the token and does not kill the server."
+// SECURITY.md "HTTP": A panic in a key lookup or host hook does not leak
+// the token and does not kill the server.
 func TestAttackHTTPPanics(t *testing.T) {
 	t.Parallel()
 	k1 := testkit.Key(t, jwks.ES256, "k1")

@@ -94,14 +94,14 @@ func TestAttackJWKSKeys(t *testing.T) {
 		input := testkit.B64(testkit.Header(string(alg), kid, "")) + "." + testkit.B64(claims)
 		return input + "." + testkit.SignInput(t, alg, key, input)
 	}
-	// "One unusable key (unknown kty/curve, `use: enc`, `key_ops` without
+	// One unusable key (unknown kty/curve, `use: enc`, `key_ops` without
 	// `verify`, RSA < 2048, bad point, duplicate kid) is skipped and
-	// reported; the usable rest is kept."
+	// reported; the usable rest is kept.
 	tests := []struct {
 		name string
 		raw  string
 	}{
-		// "HMAC is never accepted through a remote JWKS (`oct` keys are dropped at load)."
+		// HMAC is never accepted through a remote JWKS (`oct` keys are dropped at load).
 		{"oct key, HS256 allowed", signed("HS256", "oct", secret)},
 		{"use enc", signed("ES256", "enc", enc)},
 		{"key_ops without verify", signed("ES256", "ops", ops)},
@@ -121,14 +121,14 @@ func TestAttackJWKSKeys(t *testing.T) {
 		r.accept(t, r.token(t, nil, ""))
 		assert.Equal(t, len(hostile), rep.Len(), "every unusable key reported once")
 	})
-	// "Unknown kid: one shared refresh at most per cooldown (30 s default);
-	// callers never wait for the cooldown"
+	// Unknown kid: one shared refresh at most per cooldown (30 s default);
+	// callers never wait for the cooldown
 	assert.Equal(t, int64(1), srv.Hits.Load(), "misses during the cooldown fetched")
 
 	t.Run("no fetch for an empty kid or a token without kid", func(t *testing.T) {
 		r.clock.Advance(jwks.DefaultCooldown + time.Second)
 		before := srv.Hits.Load()
-		// "empty `kid` is rejected without a key refresh."
+		// empty `kid` is rejected without a key refresh.
 		r.reject(t, testkit.Sign(t, r.key, `{"alg":"ES256","kid":""}`, claims), token.ErrMalformed)
 		r.reject(t, signed("HS256", "", secret), token.ErrUnknownKey)
 		assert.Equal(t, before, srv.Hits.Load())
@@ -168,9 +168,9 @@ func floodUnknownKIDs(t *testing.T, v *token.Verifier, n int) {
 	wg.Wait()
 }
 
-// SECURITY.md "JWKS client": "Outage: last good keys are used up to
-// `MaxStale`; after that, or if keys were never loaded, verification fails
-// with a "keys unavailable" error → HTTP 503, not 401."
+// SECURITY.md "JWKS client": during an outage the last good keys are used
+// up to `MaxStale`; after that, or if keys were never loaded, verification
+// fails with a "keys unavailable" error → HTTP 503, not 401.
 func TestAttackJWKSOutage(t *testing.T) {
 	t.Parallel()
 	failing := func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusInternalServerError) }
@@ -206,8 +206,8 @@ func TestAttackJWKSOutage(t *testing.T) {
 		require.NoError(t, c.Refresh(t.Context()))
 		r.accept(t, r.token(t, nil, ""))
 	})
-	// "Key removal: after a refresh, tokens signed by a removed key are
-	// rejected."
+	// Key removal: after a refresh, tokens signed by a removed key are
+	// rejected.
 	t.Run("key removal", func(t *testing.T) {
 		k2 := testkit.Key(t, jwks.ES256, "k2")
 		r, srv, c, _ := cacheRig(t, nil, testkit.JWK(t, k2.Public(), ""))
@@ -220,9 +220,9 @@ func TestAttackJWKSOutage(t *testing.T) {
 	})
 }
 
-// SECURITY.md "JWKS client": "Fetch body cap (1 MiB), request timeout (5 s
+// SECURITY.md "JWKS client": fetch body cap (1 MiB), request timeout (5 s
 // default), context honoured, non-2xx and non-JSON bodies keep the previous
-// keys, redirects never to another host."
+// keys, redirects never to another host.
 func TestAttackJWKSFetch(t *testing.T) {
 	t.Parallel()
 	var elsewhere atomic.Int64

@@ -80,27 +80,27 @@ func TestAttackAlgorithmsAndKeys(t *testing.T) {
 		wantErr  error
 		lookedUp bool
 	}{
-		// "Allow-list never empty and never `none`"
+		// Allow-list never empty and never `none`
 		{"alg none, empty signature", testkit.B64(testkit.Header("none", "k1", "")) + "." + testkit.B64(claims) + ".", token.ErrMalformed, false},
-		// "A token whose `alg` differs from its key's algorithm is rejected."
+		// A token whose `alg` differs from its key's algorithm is rejected.
 		{"RS384 under the RS256 key", withAlg("RS384", "rsa", "", "RS384", rsaKey), token.ErrAlgorithm, true},
 		{"RS256 under the PS256 key", withAlg("RS256", "pss", "", "RS256", rsaKey), token.ErrAlgorithm, true},
 		{"HS256 keyed with k1's public key", withAlg("HS256", "k1", "", "HS256", k1DER), token.ErrAlgorithm, true},
 		{"HS256 naming the ES256 key", withAlg("HS256", "k1", "", "HS256", secret), token.ErrAlgorithm, true},
 		{"EdDSA naming the ES256 key", withAlg("EdDSA", "k1", "", "ES256", r.key.Private()), token.ErrAlgorithm, true},
-		// "ES curve must match the alg."
+		// ES curve must match the alg.
 		{"ES384 naming the P-256 key", withAlg("ES384", "k1", "", "ES256", r.key.Private()), token.ErrAlgorithm, true},
 		{"ES256 naming the P-384 key", withAlg("ES256", "p384", "", "ES384", p384), token.ErrAlgorithm, true},
-		// "PS* off unless enabled, and then with the salt length equal to the hash size."
+		// PS* off unless enabled, and then with the salt length equal to the hash size.
 		{"PS256 salt 20", testkit.SignPSS(t, rsaKey, testkit.Header("PS256", "pss", ""), claims, 20), token.ErrSignature, true},
 		{"PS256 maximal salt", testkit.SignPSS(t, rsaKey, testkit.Header("PS256", "pss", ""), claims, rsa.PSSSaltLengthAuto), token.ErrSignature, true},
-		// "`kid`: a string, 1–256 printable bytes"
+		// `kid`: a string, 1–256 printable bytes
 		{"kid 256 bytes, unknown", withAlg("ES256", strings.Repeat("k", 256), "", "ES256", r.key.Private()), token.ErrUnknownKey, true},
 		{"kid with a control character", withAlg("ES256", canary+`\u0007`, "", "ES256", r.key.Private()), token.ErrMalformed, false},
 		{"kid with DEL", withAlg("ES256", canary+"\x7f", "", "ES256", r.key.Private()), token.ErrMalformed, false},
 		{"kid non-ASCII", withAlg("ES256", canary+"é", "", "ES256", r.key.Private()), token.ErrMalformed, false},
 		{"kid unknown", withAlg("ES256", canary, "", "ES256", r.key.Private()), token.ErrUnknownKey, true},
-		// "`jku`, `x5u`, `jwk`, `x5c` are never fetched or trusted"
+		// `jku`, `x5u`, `jwk`, `x5c` are never fetched or trusted
 		{"jku to the attacker's set", testkit.Sign(t, attacker, testkit.Header("ES256", "atk", `,"jku":"`+evil.URL+`"`), claims), token.ErrUnknownKey, true},
 		{"x5u to the attacker", testkit.Sign(t, attacker, testkit.Header("ES256", "atk", `,"x5u":"`+evil.URL+`"`), claims), token.ErrUnknownKey, true},
 		{"embedded jwk, k1's kid", testkit.Sign(t, attacker, testkit.Header("ES256", "k1", `,"jwk":`+string(attackerJWK)), claims), token.ErrSignature, true},
@@ -123,7 +123,7 @@ func TestAttackAlgorithmsAndKeys(t *testing.T) {
 		single := newRig(t, rigOpts{})
 		single.accept(t, testkit.Sign(t, single.key, testkit.Header("ES256", "", ""), single.claims(t, nil, "")))
 	})
-	// "PS* off unless enabled"
+	// PS* off unless enabled
 	t.Run("PS256 off by default", func(t *testing.T) {
 		def := newRig(t, rigOpts{trust: []jwks.Key{mustKey(t, "pss", "PS256", &rsaKey.PublicKey)}})
 		def.reject(t, testkit.SignPSS(t, rsaKey, testkit.Header("PS256", "pss", ""), def.claims(t, nil, ""), rsa.PSSSaltLengthEqualsHash), token.ErrAlgorithm)
@@ -147,8 +147,8 @@ func TestAttackKeyConstruction(t *testing.T) {
 	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
 	require.NoError(t, err)
 
-	// "each key bound to exactly one algorithm (JWK `alg`, else derived:
-	// RSA→RS256, P-256→ES256, P-384→ES384, P-521→ES512, Ed25519→EdDSA)"
+	// each key bound to exactly one algorithm (JWK `alg`, else derived:
+	// RSA→RS256, P-256→ES256, P-384→ES384, P-521→ES512, Ed25519→EdDSA)
 	for _, d := range []struct {
 		key  any
 		want jwks.Algorithm
@@ -164,25 +164,25 @@ func TestAttackKeyConstruction(t *testing.T) {
 		build   func() error
 		wantErr error
 	}{
-		// "Allow-list never empty and never `none`"
+		// Allow-list never empty and never `none`
 		{"allow-list none", verifierWith([]jwks.Algorithm{"none"}), token.ErrConfig},
 		{"allow-list with none", verifierWith([]jwks.Algorithm{"ES256", "none"}), token.ErrConfig},
 		{"allow-list unknown alg", verifierWith([]jwks.Algorithm{"ES256K"}), token.ErrConfig},
 		{"key bound to none", newKey("none", &p256.PublicKey), jwks.ErrUnsupportedAlgorithm},
-		// "ES curve must match the alg."
+		// ES curve must match the alg.
 		{"P-256 bound to ES384", newKey("ES384", &p256.PublicKey), jwks.ErrKeyMismatch},
 		{"P-384 bound to ES256", newKey("ES256", &p384.PublicKey), jwks.ErrKeyMismatch},
 		{"EC key bound to HS256", newKey("HS256", &p256.PublicKey), jwks.ErrKeyMismatch},
-		// "RSA ≥ 2048 bits."
+		// RSA ≥ 2048 bits.
 		{"RSA 1024 verification key", newKey("RS256", &rsa1024.PublicKey), jwks.ErrWeakKey},
 		{"RSA 1024 signing key", newSigningKey("RS256", rsa1024), jwks.ErrWeakKey},
-		// "HMAC key ≥ the hash size (32/48/64 bytes) for both signing and verifying."
+		// HMAC key ≥ the hash size (32/48/64 bytes) for both signing and verifying.
 		{"HS256 31-byte verification key", newKey("HS256", make([]byte, 31)), jwks.ErrWeakKey},
 		{"HS256 31-byte signing key", newSigningKey("HS256", make([]byte, 31)), jwks.ErrWeakKey},
 		{"HS384 47 bytes", newKey("HS384", make([]byte, 47)), jwks.ErrWeakKey},
 		{"HS512 63 bytes", newSigningKey("HS512", make([]byte, 63)), jwks.ErrWeakKey},
 		{"empty HMAC key", newKey("HS256", []byte{}), jwks.ErrWeakKey},
-		// "HMAC is never accepted through a remote JWKS (`oct` keys are dropped at load)."
+		// HMAC is never accepted through a remote JWKS (`oct` keys are dropped at load).
 		{"oct JWK", func() error {
 			_, err := jwks.ParseKey([]byte(`{"kty":"oct","alg":"HS256","kid":"h","k":"` + testkit.B64(strings.Repeat("s", 32)) + `"}`))
 			return err

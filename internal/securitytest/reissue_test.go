@@ -99,27 +99,27 @@ func TestAttackReissue(t *testing.T) {
 		{"control: execution token in its window", nil, plain, due, 0, true},
 		{"control: first second of the window", nil, plain, t0.Add(8 * time.Minute), 0, true},
 		{"before the window", nil, plain, t0.Add(8*time.Minute - time.Second), 0, false},
-		// "Only a currently valid execution token (now < `exp`, without
-		// leeway) is reissued"
+		// Only a currently valid execution token (now < `exp`, without
+		// leeway) is reissued
 		{"at exp, inside leeway", nil, plain, t0.Add(10 * time.Minute), 0, false},
 		{"past exp, inside leeway", nil, plain, t0.Add(10*time.Minute + 9*time.Second), 0, false},
-		// "never workload or processor tokens"
+		// never workload or processor tokens
 		{"workload token", nil, with(func(c *token.Claims) { c.Scope = scope.Set{scope.Workload}; c.AuthTime = time.Time{} }), due, 0, false},
 		{"processor token", nil, with(func(c *token.Claims) {
 			c.Scope, c.Subject, c.AuthTime = scope.Set{scope.Processor}, "dag-processor", time.Time{}
 		}), due, 0, false},
-		// "never tokens from a foreign issuer or a key we do not hold"
+		// never tokens from a foreign issuer or a key we do not hold
 		{"foreign issuer", foreign, mint(t, foreign.issuer, execClaims()), due, 0, false},
 		{"key we do not hold", nil, testkit.Sign(t, ext, testkit.Header("ES256", "ext", ""), r.claims(t, map[string]any{
 			"iat": t0.Unix(), "nbf": t0.Unix(), "exp": t0.Add(10 * time.Minute).Unix(),
 		}, `,"auth_time":`+strconv.FormatInt(t0.Unix(), 10))), due, 0, false},
-		// "never past `MaxChainAge` since `auth_time`"
+		// never past `MaxChainAge` since `auth_time`
 		{"chain at MaxChainAge", nil, with(func(c *token.Claims) { c.AuthTime = due.Add(-refresh.DefaultMaxChainAge) }), due, 0, false},
 		{"control: chain a second younger", nil, with(func(c *token.Claims) { c.AuthTime = due.Add(-refresh.DefaultMaxChainAge + time.Second) }), due, 0, true},
-		// "a host hook may decline."
+		// a host hook may decline.
 		{"hook declines", nil, with(func(c *token.Claims) { c.ID = "decline" }), due, 0, false},
 		{"hook panics", nil, with(func(c *token.Claims) { c.ID = "panic" }), due, 0, false},
-		// "No reissue header on any error response."
+		// No reissue header on any error response.
 		{"handler answers 409", nil, plain, due, http.StatusConflict, false},
 		{"handler answers 500", nil, plain, due, http.StatusInternalServerError, false},
 		{"handler answers 401", nil, plain, due, http.StatusUnauthorized, false},
@@ -146,9 +146,9 @@ func TestAttackReissue(t *testing.T) {
 	}
 }
 
-// SECURITY.md "Reissue and exchange": "A reissued token keeps `iss`, `sub`,
+// SECURITY.md "Reissue and exchange": A reissued token keeps `iss`, `sub`,
 // `aud` (same form), `scope`, `auth_time`; gets a new `jti`, `iat`, `exp`;
-// is signed with the current key."
+// is signed with the current key.
 func TestAttackReissuedToken(t *testing.T) {
 	t.Parallel()
 	for _, aud := range [][]string{{audience}, {audience, "other-api"}} {
@@ -211,12 +211,12 @@ func TestAttackExchange(t *testing.T) {
 	}{
 		{"control: workload token", nil, workload(func(*token.Claims) {}), t0, nil, true},
 		{"execution token, left to the middleware", nil, mint(t, r.issuer, execClaims()), t0, nil, false},
-		// "never workload or processor tokens" are reissued: no processor
+		// never workload or processor tokens are reissued: no processor
 		// token starts a chain either
 		{"processor token", nil, workload(func(c *token.Claims) { c.Scope, c.Subject = scope.Set{scope.Processor}, "dag-processor" }), t0, refresh.ErrNotExchangeable, false},
-		// "Only a currently valid ... token (now < `exp`, without leeway)"
+		// Only a currently valid ... token (now < `exp`, without leeway)
 		{"workload token at exp, inside leeway", nil, workload(func(*token.Claims) {}), t0.Add(time.Hour), refresh.ErrNotExchangeable, false},
-		// "never tokens from a foreign issuer or a key we do not hold"
+		// never tokens from a foreign issuer or a key we do not hold
 		{"workload token of a foreign issuer", foreign, workload(func(*token.Claims) {}), t0, refresh.ErrNotExchangeable, false},
 		{"workload token signed by a key we do not hold", nil, testkit.Sign(t, ext, testkit.Header("ES256", "ext", ""), r.claims(t, map[string]any{"scope": "workload"}, "")), t0, refresh.ErrNotExchangeable, false},
 	}
@@ -260,12 +260,12 @@ func malleate(t testing.TB, raw string) string {
 	return h + "." + p + "." + base64.RawURLEncoding.EncodeToString(out)
 }
 
-// SECURITY.md "Reissue and exchange": "ECDSA signatures are malleable (a
+// SECURITY.md "Reissue and exchange": ECDSA signatures are malleable (a
 // second valid signature exists for the same token): replay and revocation
 // key on `jti`, never on the raw string. A verified-token cache keys on a
 // keyed hash of the *whole* token, signature included (a hit must never skip
 // the signature of a token it has not verified), and re-checks time claims
-// on every hit."
+// on every hit.
 func TestAttackMalleability(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOpts{verify: func(c *token.VerifierConfig) { c.CacheSize = 64 }})
@@ -318,8 +318,9 @@ func TestAttackMalleability(t *testing.T) {
 	r.reject(t, tok, token.ErrExpired)
 }
 
-// DESIGN.md §5 for SECURITY.md's cache: entries are flushed when a key
-// leaves the key set.
+// SECURITY.md "JWKS client": the verified-token cache
+// (VerifierConfig.CacheSize) flushes its entries when a key leaves the key
+// set.
 func TestAttackCachedTokenOfRemovedKey(t *testing.T) {
 	t.Parallel()
 	k2 := testkit.Key(t, jwks.ES256, "k2")

@@ -22,8 +22,8 @@ import (
 	"github.com/execauth/execauth/token"
 )
 
-// SECURITY.md "Secrets at rest": "Key and token files are written with mode
-// 0600 via temp file + fsync + rename." The fsync is not observable here;
+// SECURITY.md "Secrets at rest": key and token files are written with mode
+// 0600 via temp file + fsync + rename. The fsync is not observable here;
 // the mode, the replaced inode (a rename, not a write in place) and a
 // directory without leftovers are.
 func TestAttackSecretFiles(t *testing.T) {
@@ -83,8 +83,8 @@ func TestAttackSecretFiles(t *testing.T) {
 	})
 }
 
-// SECURITY.md "Secrets at rest": "Raw tokens and keys redact themselves in
-// `fmt` and `slog` output."
+// SECURITY.md "Secrets at rest": raw tokens and keys redact themselves in
+// `fmt` and `slog` output.
 func TestAttackRedaction(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOpts{})
