@@ -3,6 +3,7 @@ package refresh_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
@@ -107,4 +108,28 @@ func ExampleWriteTokenFile() {
 	info, _ := os.Stat(path)
 	fmt.Println(got == raw, info.Mode().Perm(), src.Pinned())
 	// Output: true -rw------- true
+}
+
+// exampleKeys returns an issuer ("scheduler", for "execution-api") and a
+// verifier of its tokens, both on clock, wired as the README shows: one
+// Ed25519 key (a fixed one here, so that the examples need no randomness),
+// and its public half as the verifier's key set.
+func exampleKeys(clock func() time.Time) (*token.Issuer, *token.Verifier) {
+	key, err := jwks.NewSigningKey("k1", "", ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
+	if err != nil {
+		panic(err)
+	}
+	issuer, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
+	if err != nil {
+		panic(err)
+	}
+	keys, err := jwks.NewStatic(key.Public())
+	if err != nil {
+		panic(err)
+	}
+	verifier, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
+	if err != nil {
+		panic(err)
+	}
+	return issuer, verifier
 }

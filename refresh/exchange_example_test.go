@@ -2,7 +2,6 @@ package refresh_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
@@ -24,22 +22,7 @@ import (
 func ExampleReissuer_Exchange() {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	key, err := jwks.NewSigningKey("k1", "", ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
-	if err != nil {
-		panic(err)
-	}
-	issuer, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	if err != nil {
-		panic(err)
-	}
-	keys, err := jwks.NewStatic(key.Public())
-	if err != nil {
-		panic(err)
-	}
-	verifier, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	if err != nil {
-		panic(err)
-	}
+	issuer, verifier := exampleKeys(clock)
 	re, err := refresh.NewReissuer(refresh.ReissuerConfig{Issuer: issuer, Now: clock})
 	if err != nil {
 		panic(err)

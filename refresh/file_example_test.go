@@ -2,14 +2,12 @@ package refresh_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/token"
 )
@@ -21,14 +19,7 @@ import (
 func ExampleFileSource() {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	key, err := jwks.NewSigningKey("k1", "", ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
-	if err != nil {
-		panic(err)
-	}
-	issuer, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	if err != nil {
-		panic(err)
-	}
+	issuer, _ := exampleKeys(clock)
 	dir, err := os.MkdirTemp("", "example")
 	if err != nil {
 		panic(err)

@@ -2,7 +2,6 @@ package refresh_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
-	"github.com/execauth/execauth/token"
 )
 
 // A worker's client: the Transport sends the workload token to the
@@ -24,22 +21,7 @@ import (
 func ExampleTransport() {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	key, err := jwks.NewSigningKey("k1", "", ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)))
-	if err != nil {
-		panic(err)
-	}
-	issuer, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	if err != nil {
-		panic(err)
-	}
-	keys, err := jwks.NewStatic(key.Public())
-	if err != nil {
-		panic(err)
-	}
-	verifier, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "scheduler", Audience: []string{"execution-api"}, Now: clock})
-	if err != nil {
-		panic(err)
-	}
+	issuer, verifier := exampleKeys(clock)
 
 	// The execution API answers with the class of the token it got, and
 	// hands an execution token to a workload token.
