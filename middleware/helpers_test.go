@@ -42,12 +42,14 @@ func newFixture(t testing.TB, sk *jwks.SigningKey) fixture {
 	require.NoError(t, err)
 	st, err := jwks.NewStatic(sk.Public())
 	require.NoError(t, err)
-	return fixture{issuer: iss, verifier: newVerifier(t, st)}
+	return fixture{issuer: iss, verifier: newVerifier(t, st, sk.Algorithm())}
 }
 
-func newVerifier(t testing.TB, keys jwks.Lookup) *token.Verifier {
+// newVerifier returns a verifier of keys; algs replaces the default
+// allow-list (an HMAC key needs its algorithm listed).
+func newVerifier(t testing.TB, keys jwks.Lookup, algs ...jwks.Algorithm) *token.Verifier {
 	t.Helper()
-	v, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: []string{testAud}, Now: clock})
+	v, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: []string{testAud}, Algorithms: algs, Now: clock})
 	require.NoError(t, err)
 	return v
 }

@@ -32,7 +32,7 @@ func ExampleTransport() {
 			return
 		}
 		if c.Class() == scope.Workload {
-			next, err := issuer.Exchange(c)
+			next, err := issuer.Exchange(c, time.Time{})
 			if err != nil {
 				panic(err)
 			}

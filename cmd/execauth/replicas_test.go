@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/scope"
 )
@@ -21,7 +22,7 @@ import (
 func replicas(t *testing.T, n int) []*apiFixture {
 	t.Helper()
 	m := miniredis.RunT(t)
-	key := edKey(t, 1)
+	key := testkit.Seeded(t, "", 1)
 	out := make([]*apiFixture, n)
 	for i := range out {
 		c := redis.NewClient(&redis.Options{Addr: m.Addr()})

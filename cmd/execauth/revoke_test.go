@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -41,7 +42,7 @@ func TestRevokeCommand(t *testing.T) {
 		assert.Equal(t, revokedChallenge, r.header.Get("WWW-Authenticate"))
 	})
 	t.Run("token from stdin", func(t *testing.T) {
-		key := edKey(t, 2)
+		key := testkit.Seeded(t, "", 2)
 		iss, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: testIss, Audience: []string{testAud}})
 		require.NoError(t, err)
 		raw, err := iss.Execution(uuid.New())

@@ -87,6 +87,7 @@ func TestDocumentedReasons(t *testing.T) {
 		"token.ErrIssuer": token.ErrIssuer, "token.ErrAudience": token.ErrAudience,
 		"token.ErrSubject": token.ErrSubject, "token.ErrScope": token.ErrScope,
 		"token.ErrLifetime": token.ErrLifetime, "token.ErrClaims": token.ErrClaims,
+		"token.ErrRevoked": token.ErrRevoked, "token.ErrRevocationUnavailable": token.ErrRevocationUnavailable,
 	}
 	var documented []string
 	for _, row := range table(t, security, reasonTable) {

@@ -1,4 +1,4 @@
-package execauth_test
+package securitytest
 
 import (
 	"context"
@@ -58,10 +58,10 @@ func revokeRig(t *testing.T, cache bool) (*rig, *revoke.List, *switchStore) {
 	return r, list, store
 }
 
-// SECURITY.md "Fleet state": "Revocation keys on `jti` (one token) or on
-// `sub` + a cutoff time (every token of that subject issued before it);
-// never on the raw token string. A revoked token is rejected everywhere
-// (middleware, CLI, cache hits, reissue) with its own reason code, 401."
+// SECURITY.md "Fleet state": revocation keys on `jti` (one token) or on
+// `sub` + a cutoff time (every token of that subject issued before it),
+// never on the raw token string; a revoked token is rejected with its own
+// reason code, 401, cache hits included.
 func TestAttackRevoked(t *testing.T) {
 	t.Parallel()
 	for _, cache := range []bool{false, true} {
@@ -98,9 +98,9 @@ func TestAttackRevoked(t *testing.T) {
 	}
 }
 
-// SECURITY.md "Fleet state": "Store unreachable → fail closed (503 +
+// SECURITY.md "Fleet state": store unreachable → fail closed (503 +
 // `Retry-After`) unless the host opted into fail-open with a bounded
-// staleness. No revocation is lost across a store outage."
+// staleness; no revocation is lost across a store outage.
 func TestAttackRevocationStoreDown(t *testing.T) {
 	t.Parallel()
 	for _, cache := range []bool{false, true} {
