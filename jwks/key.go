@@ -35,6 +35,12 @@ type Key struct {
 // kid is allowed for a key used on its own. Given a private key, it keeps
 // only the public half.
 func NewKey(kid string, alg Algorithm, key any) (Key, error) {
+	return newKey(kid, alg, key, 0)
+}
+
+// newKey is NewKey with the shortest HMAC secret accepted: minSecret bytes,
+// or the hash size when minSecret is 0 (see [TextSecretOptions]).
+func newKey(kid string, alg Algorithm, key any, minSecret int) (Key, error) {
 	if kid != "" && !ValidKID(kid) {
 		return Key{}, ErrInvalidKID
 	}
@@ -44,7 +50,7 @@ func NewKey(kid string, alg Algorithm, key any) (Key, error) {
 			return Key{}, err
 		}
 	}
-	sp, err := checkKey(alg, key)
+	sp, err := checkKey(alg, key, minSecret)
 	if err != nil {
 		return Key{}, err
 	}
@@ -165,8 +171,9 @@ func publicOf(key any) any {
 }
 
 // checkKey verifies that key (public, private or secret) fits alg and is
-// strong enough, and returns alg's row of the algorithm table.
-func checkKey(alg Algorithm, key any) (*spec, error) {
+// strong enough, and returns alg's row of the algorithm table. An HMAC
+// secret must be as long as the hash, or minSecret bytes when that is not 0.
+func checkKey(alg Algorithm, key any, minSecret int) (*spec, error) {
 	sp := lookupSpec(alg)
 	if sp == nil {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
@@ -176,7 +183,11 @@ func checkKey(alg Algorithm, key any) (*spec, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s needs a []byte secret", ErrKeyMismatch, alg)
 		}
-		if n := sp.hash.Size(); len(b) < n {
+		n := sp.hash.Size()
+		if minSecret > 0 {
+			n = minSecret
+		}
+		if len(b) < n {
 			return nil, fmt.Errorf("%w: %s secret of %d bytes, need %d", ErrWeakKey, alg, len(b), n)
 		}
 		return sp, nil

@@ -21,11 +21,16 @@ const (
 )
 
 // MarshalPrivate encodes k for a key file: a PKCS #8 PEM block ("PRIVATE
-// KEY"), or for an HMAC secret one line of base64url text without padding.
-// The kid and alg are not stored; name them again when parsing.
+// KEY"), or for an HMAC secret one line of base64url text without padding —
+// except a secret made from text ([NewTextSecret]), whose line is that text,
+// to be read back with [ReadTextSecret]. The kid and alg are not stored; name
+// them again when parsing.
 func MarshalPrivate(k *SigningKey) ([]byte, error) {
 	if k == nil || k.private == nil {
 		return nil, fmt.Errorf("%w: no key", ErrUnsupportedKey)
+	}
+	if secret, ok := k.private.([]byte); ok && k.text {
+		return append(append(make([]byte, 0, len(secret)+1), secret...), '\n'), nil
 	}
 	if secret, ok := k.private.([]byte); ok {
 		out := make([]byte, b64.EncodedLen(len(secret))+1)

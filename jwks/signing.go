@@ -25,6 +25,7 @@ import (
 type SigningKey struct {
 	private any // crypto.Signer or []byte
 	public  Key
+	text    bool // an HMAC secret given as text ([NewTextSecret])
 }
 
 // SigningKeys is what an issuer signs with: the key active now, and whether
@@ -45,6 +46,11 @@ var _ SigningKeys = (*SigningKey)(nil)
 // the public key; for HMAC it becomes an id derived from the secret with
 // HMAC-SHA-256, which reveals nothing about the secret.
 func NewSigningKey(kid string, alg Algorithm, private any) (*SigningKey, error) {
+	return newSigningKey(kid, alg, private, 0)
+}
+
+// newSigningKey is NewSigningKey with the HMAC floor of [newKey].
+func newSigningKey(kid string, alg Algorithm, private any, minSecret int) (*SigningKey, error) {
 	if p, ok := private.(*ed25519.PrivateKey); ok && p != nil {
 		private = *p
 	}
@@ -79,7 +85,7 @@ func NewSigningKey(kid string, alg Algorithm, private any) (*SigningKey, error) 
 			return nil, err
 		}
 	}
-	pub, err := NewKey(kid, alg, verify)
+	pub, err := newKey(kid, alg, verify, minSecret)
 	if err != nil {
 		return nil, err
 	}
