@@ -2,8 +2,9 @@
 // and admits, per route, only the token classes and subjects it names.
 //
 // [Authenticate] reads the token from the Authorization header, verifies it
-// with a token.Verifier, checks its class against [Config.Classes] (execution
-// only by default) and puts the claims in the request context.
+// with a token.Verifier, checks its class against [Config.Classes] (by
+// default the classes the Verifier's token.Classes accept by default:
+// execution only) and puts the claims in the request context.
 // [RequireScopes] and [RequireSubject] add per-route checks inside it. Every
 // rejection is an [*Error] rendered by [WriteError] as RFC 6750 asks: 400
 // invalid_request, 401 (bare challenge or invalid_token), 403

@@ -24,8 +24,10 @@ const (
 type Config struct {
 	// Verifier checks every token. Required.
 	Verifier *token.Verifier
-	// Classes lists the token classes the route or group accepts. If empty,
-	// execution only. The run route lists workload and execution, a
+	// Classes lists the token classes the route or group accepts; each must
+	// be a class of the Verifier's token.Classes. If empty, the classes
+	// described as AcceptedByDefault: execution only, unless the host
+	// registered more. The run route lists workload and execution, a
 	// connections route execution and processor.
 	Classes []scope.Scope
 	// Realm is the realm of the WWW-Authenticate challenge. If empty,
@@ -159,13 +161,14 @@ func newGuard(cfg Config) *guard {
 	if g.retryAfter == 0 {
 		g.retryAfter = DefaultRetryAfter
 	}
+	known := cfg.Verifier.Classes()
 	classes := cfg.Classes
 	if len(classes) == 0 {
-		classes = []scope.Scope{scope.Execution}
+		classes = known.AcceptedByDefault()
 	}
 	for _, c := range classes {
-		if !c.IsClass() {
-			panic(fmt.Sprintf("middleware: Config.Classes: %q is not a token class", c))
+		if _, ok := known.Lookup(c); !ok {
+			panic(fmt.Sprintf("middleware: Config.Classes: %q is not a token class of the Verifier", c))
 		}
 		if !g.classes.Has(c) {
 			g.classes = append(g.classes, c)

@@ -5,17 +5,18 @@ import (
 	"net/http"
 
 	"github.com/execauth/execauth/revoke"
-	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
-// Exchange starts an execution chain at the run endpoint. For a workload
-// token (read with [token.FromContext]) it puts an execution token — same
-// sub and aud — in the response header; for an execution token it does
+// Exchange starts an execution chain at the run endpoint. For a token (read
+// with [token.FromContext]) whose class names one in
+// [token.Class.ExchangedFor] — a workload token among the built-ins — it puts
+// a token of that class (execution) — same sub and aud — in the response
+// header; for a token of a [token.Class.Reissued] class (execution) it does
 // nothing and returns nil ([Reissuer.Middleware] covers that one). Any other
-// class, or no claims, is an error, as is a workload token of another
-// issuer, signed by a key the issuer does not hold, or at or past its exp. A
-// failure to mint wraps [token.ErrNotMinted].
+// class, or no claims, is an error, as is a token of another issuer, signed
+// by a key the issuer does not hold, or at or past its exp. A failure to
+// mint wraps [token.ErrNotMinted].
 //
 // The chain's auth_time is the subject's first exchange, recorded in
 // [ReissuerConfig.Exchanges] until the workload token expires: an identical
@@ -40,12 +41,11 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	if !ok {
 		return ErrNoClaims
 	}
-	switch c.Class() {
-	case scope.Execution:
+	switch class, _ := r.issuer.Classes().Lookup(c.Class()); {
+	case class.Reissued: // already in a chain: Middleware reissues it
 		return nil
-	case scope.Workload:
-	default:
-		return fmt.Errorf("%w: not a workload token", ErrNotExchangeable)
+	case class.ExchangedFor == "":
+		return fmt.Errorf("%w: the token's class starts no chain", ErrNotExchangeable)
 	}
 	if !r.ours(c) {
 		return fmt.Errorf("%w: another issuer or key", ErrNotExchangeable)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/revoke"
-	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
@@ -116,17 +115,19 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 // at Error level through [ReissuerConfig.Logger] (once per Reissuer): the
 // middleware is wired outside authentication and will never reissue.
 //
-// When the token is due — an execution token of ours with
-// exp - now <= max(20% of (exp - iat), 30s) — the new token is minted when
-// the handler sets its status and is put in the response header only for a
-// status in [200, 400): an error response never carries a credential, so a
-// finished task's 409 does not extend its chain. Never reissued: workload and
-// processor tokens; tokens at or past exp (leeway does not extend a chain);
-// tokens of another issuer or signed by a key the issuer does not hold;
-// chains of MaxChainAge or older; tokens [ReissuerConfig.Allow] declines. A failed
-// reissue is logged and the response goes on without the header.
+// When the token is due — a token of ours of a [token.Class.Reissued] class
+// (execution) with exp - now <= max(20% of (exp - iat), 30s) — the new token
+// is minted when the handler sets its status and is put in the response
+// header only for a status in [200, 400): an error response never carries a
+// credential, so a finished task's 409 does not extend its chain. Never
+// reissued: tokens of other classes (workload, processor); tokens at or past
+// exp (leeway does not extend a chain); tokens of another issuer or signed by
+// a key the issuer does not hold; chains of MaxChainAge or older; tokens
+// [ReissuerConfig.Allow] declines. A failed reissue is logged and the
+// response goes on without the header.
 //
-// For a workload token it records when the response header is sent, so that
+// For a token that may start a chain (a workload token: its class has a
+// [token.Class.ExchangedFor]) it records when the response header is sent, so that
 // [Reissuer.Exchange] called after that fails with [ErrHeaderWritten]
 // instead of losing the token: wrap the run route with it too.
 func (r *Reissuer) Middleware(next http.Handler) http.Handler {
@@ -136,7 +137,7 @@ func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 		case !ok:
 			r.outside(req)
 			next.ServeHTTP(w, req)
-		case c.Class() == scope.Workload:
+		case r.startsChain(c):
 			next.ServeHTTP(&writer{ResponseWriter: w}, req)
 		case r.due(c, r.now()):
 			rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
@@ -150,15 +151,21 @@ func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// ours reports whether c came from a token this issuer could have signed.
-func (r *Reissuer) ours(c *token.Claims) bool {
-	return c.Issuer == r.issuer.Issuer() && r.issuer.Holds(c.KeyID())
+// startsChain reports whether c's class is exchanged for a chain at a run
+// route.
+func (r *Reissuer) startsChain(c *token.Claims) bool {
+	class, ok := r.issuer.Classes().Lookup(c.Class())
+	return ok && class.ExchangedFor != ""
 }
 
-// due reports whether c is a currently valid execution token of ours inside
-// its reissue window, in a chain younger than MaxChainAge.
+// ours reports whether c came from a token this issuer could have signed.
+func (r *Reissuer) ours(c *token.Claims) bool { return r.issuer.Signed(c) }
+
+// due reports whether c is a currently valid token of a reissued class
+// (execution) of ours inside its reissue window, in a chain younger than
+// MaxChainAge.
 func (r *Reissuer) due(c *token.Claims, now time.Time) bool {
-	if c.Class() != scope.Execution || !r.ours(c) || !now.Before(c.ExpiresAt) {
+	if class, ok := r.issuer.Classes().Lookup(c.Class()); !ok || !class.Reissued || !r.ours(c) || !now.Before(c.ExpiresAt) {
 		return false
 	}
 	anchor := c.AuthTime

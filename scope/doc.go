@@ -2,8 +2,9 @@
 // token's space-delimited "scope" claim (RFC 8693 §4.2).
 //
 // Every token carries exactly one class value — [Workload], [Execution] or
-// [Processor] — and may carry permission scopes a host defines. A [Set] holds
-// the parsed values; [Set.Class] returns the single class.
+// [Processor], or a class a host registers (package token's Classes) — and
+// may carry permission scopes a host defines. A [Set] holds the parsed
+// values; [Set.Class] returns its single built-in class.
 //
 // # Example
 //

@@ -8,7 +8,8 @@ import (
 // Scope is one value of the scope claim: a token class or a permission scope.
 type Scope string
 
-// The token classes. A token carries exactly one of them.
+// The built-in token classes. A token carries exactly one class value: one
+// of these or a class the host registers with package token.
 const (
 	// Workload tokens are long-lived, minted when a task is queued, and accepted
 	// only by the run endpoint, which exchanges them for an execution token.
@@ -27,7 +28,7 @@ var classes = [...]Scope{Workload, Execution, Processor}
 // Classes returns the token classes in a stable order, in a new slice.
 func Classes() []Scope { return append([]Scope(nil), classes[:]...) }
 
-// IsClass reports whether s is one of the token classes.
+// IsClass reports whether s is one of the built-in token classes.
 func (s Scope) IsClass() bool {
 	return s == Workload || s == Execution || s == Processor
 }
@@ -130,8 +131,9 @@ func (s Set) HasAll(required ...Scope) bool {
 	return true
 }
 
-// Class returns the set's single token class. It fails with [ErrNoClass] when
-// the set holds none and [ErrManyClasses] when it holds more than one.
+// Class returns the set's single built-in token class. It fails with
+// [ErrNoClass] when the set holds none and [ErrManyClasses] when it holds
+// more than one. Package token's Classes finds registered classes too.
 func (s Set) Class() (Scope, error) {
 	var class Scope
 	for _, v := range s {

@@ -34,6 +34,7 @@ type Claims struct {
 
 	audArray bool   // aud was a JSON array although it holds one value
 	kid      string // kid of the key that verified the token
+	class    *Class // the class as the verifier's Classes describe it; nil until verified
 
 	// Backing arrays for the usual one audience and one or two scopes, so
 	// that decoding and Clone allocate the Claims and nothing else for them.
@@ -57,19 +58,28 @@ func isRegistered(name string) (exact, variant bool) {
 	return false, false
 }
 
-// Class returns the token class in Scope, or "" when there is not exactly one.
+// Class returns the token class: for claims from [Verifier.Verify], the
+// class its [Classes] found in Scope; for other claims, the built-in class in
+// Scope. It is "" when there is not exactly one.
 func (c *Claims) Class() scope.Scope {
+	if c.class != nil {
+		return c.class.Name
+	}
 	class, _ := c.Scope.Class()
 	return class
 }
 
-// TaskID parses Subject as the task id of a workload or execution token.
+// TaskID parses Subject as the task id of a token whose class has a task-id
+// subject ([Class.TaskSubject]: workload and execution among the built-ins).
 func (c *Claims) TaskID() (uuid.UUID, error) {
-	switch c.Class() {
-	case scope.Workload, scope.Execution:
-		return parseTaskID(c.Subject)
+	class := c.class
+	if class == nil {
+		class, _ = builtinClasses.of(c.Scope)
 	}
-	return uuid.UUID{}, ErrSubject
+	if class == nil || !class.TaskSubject {
+		return uuid.UUID{}, ErrSubject
+	}
+	return parseTaskID(c.Subject)
 }
 
 // parseTaskID accepts only the canonical 36-character form, so that a subject
@@ -106,8 +116,10 @@ func isTaskID(s string) bool {
 	return true
 }
 
-// KeyID returns the kid of the key that verified these claims ("" for claims
-// that did not come from [Verifier.Verify], or a token without kid).
+// KeyID returns the kid of the key that verified these claims: the token's
+// kid, or for a token without one (Airflow's HMAC tokens) the id of the one
+// key that could verify it. It is "" for claims that did not come from
+// [Verifier.Verify], and for a key without an id.
 func (c *Claims) KeyID() string { return c.kid }
 
 // Clone returns a deep copy the caller may modify.

@@ -64,6 +64,10 @@ var (
 	ErrConfig = errors.New("token: invalid configuration")
 	// ErrNotMinted: a token could not be minted.
 	ErrNotMinted = errors.New("token: cannot mint")
+	// ErrNarrowing: a narrowing exchange ([Issuer.Narrow]) refused a grant
+	// wider or longer-lived than its source, or a source that may not be
+	// narrowed. It comes wrapped with [ErrNotMinted].
+	ErrNarrowing = errors.New("token: not a narrowing")
 )
 
 // reasons is the one table of verification errors, in the order the checks

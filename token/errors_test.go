@@ -17,7 +17,7 @@ import (
 // notVerification lists the exported sentinels that are not verification
 // errors: they never come out of Verify and need no reason code.
 var notVerification = map[string]bool{
-	"ErrInvalid": true, "ErrUnavailable": true, "ErrConfig": true, "ErrNotMinted": true,
+	"ErrInvalid": true, "ErrUnavailable": true, "ErrConfig": true, "ErrNotMinted": true, "ErrNarrowing": true,
 }
 
 // TestEverySentinelHasAReason walks the package's source for exported Err

@@ -28,9 +28,14 @@ type IssuerConfig struct {
 	Issuer string
 	// Audience is the aud of minted tokens unless a call names others. Required.
 	Audience []string
-	// TTL is the lifetime of minted tokens per class. Zero fields use the
-	// defaults (24h workload, 10m execution, 24h processor).
+	// TTL is the lifetime of minted tokens per built-in class. Zero fields
+	// use the class's TTL (24h workload, 10m execution, 24h processor); a
+	// registered class takes its TTL from its [Class].
 	TTL Lifetimes
+	// Classes describes the token classes this issuer mints. The Verifier
+	// that checks its tokens must be given the same classes. If nil, the
+	// built-in classes (workload, execution, processor).
+	Classes *Classes
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
 	// Rand supplies jti randomness. If nil, crypto/rand.Reader is used.
@@ -43,6 +48,7 @@ type Issuer struct {
 	issuer   string
 	audience []string
 	ttl      Lifetimes
+	classes  *Classes
 	now      func() time.Time
 	rand     io.Reader
 }
@@ -66,7 +72,10 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	}
 	i := &Issuer{
 		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
-		ttl: cfg.TTL, now: cfg.Now, rand: cfg.Rand,
+		ttl: cfg.TTL, classes: cfg.Classes, now: cfg.Now, rand: cfg.Rand,
+	}
+	if i.classes == nil {
+		i.classes = BuiltinClasses()
 	}
 	if i.now == nil {
 		i.now = time.Now
@@ -79,6 +88,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 
 // Issuer returns the iss claim of every token it mints.
 func (i *Issuer) Issuer() string { return i.issuer }
+
+// Classes returns the token classes the issuer mints.
+func (i *Issuer) Classes() *Classes { return i.classes }
 
 // Holds reports whether the issuer holds the private half of kid, that is,
 // whether a token with that kid could have been signed here.
@@ -101,27 +113,37 @@ func (i *Issuer) Processor(principal string, audience ...string) (Raw, error) {
 	return i.Mint(Claims{Subject: principal, Audience: audience, Scope: scope.Set{scope.Processor}})
 }
 
-// Exchange mints the execution token that a run endpoint hands out for a
-// verified workload token: same sub and aud, auth_time = authTime, the start
-// of the chain (the subject's first run exchange, which package refresh
-// records), or now if authTime is zero.
-func (i *Issuer) Exchange(workload *Claims, authTime time.Time) (Raw, error) {
-	if workload.Class() != scope.Workload {
-		return "", fmt.Errorf("%w: exchange needs a workload token", ErrNotMinted)
+// Exchange mints the token that a run endpoint hands out for a verified
+// token whose class names one in [Class.ExchangedFor] (a workload token: an
+// execution token): the first token of a chain, same sub and aud, auth_time
+// = authTime, the start of the chain (the subject's first run exchange,
+// which package refresh records), or now if authTime is zero.
+func (i *Issuer) Exchange(from *Claims, authTime time.Time) (Raw, error) {
+	class, err := i.classOf(from)
+	if err != nil {
+		return "", err
+	}
+	if class.ExchangedFor == "" {
+		return "", fmt.Errorf("%w: the token's class starts no chain", ErrNotMinted)
 	}
 	return i.Mint(Claims{
-		Subject: workload.Subject, Audience: workload.Audience, audArray: workload.audArray,
-		Scope: scope.Set{scope.Execution}, AuthTime: cmp.Or(authTime, i.now()),
+		Subject: from.Subject, Audience: from.Audience, audArray: from.audArray,
+		Scope: scope.Set{class.ExchangedFor}, AuthTime: cmp.Or(authTime, i.now()),
 	})
 }
 
-// Reissue mints a successor of a verified execution token: sub, aud (and its
-// form), scope, auth_time and extra claims are kept; jti, iat and exp are new.
-// A chain without auth_time is anchored at the original iat. Policy (when to
-// reissue, chain age) belongs to the caller; see package refresh.
+// Reissue mints a successor of a verified token of a [Class.Reissued] class
+// (execution): sub, aud (and its form), scope, auth_time and extra claims
+// are kept; jti, iat and exp are new. A chain without auth_time is anchored
+// at the original iat. Policy (when to reissue, chain age) belongs to the
+// caller; see package refresh.
 func (i *Issuer) Reissue(c *Claims) (Raw, error) {
-	if c.Class() != scope.Execution {
-		return "", fmt.Errorf("%w: only execution tokens are reissued", ErrNotMinted)
+	class, err := i.classOf(c)
+	if err != nil {
+		return "", err
+	}
+	if !class.Reissued {
+		return "", fmt.Errorf("%w: the token's class is not reissued", ErrNotMinted)
 	}
 	next := c.Clone()
 	if next.AuthTime.IsZero() {
@@ -132,19 +154,20 @@ func (i *Issuer) Reissue(c *Claims) (Raw, error) {
 	return i.Mint(*next)
 }
 
-// Mint signs c with the active key. Subject and a Scope with exactly one class
-// are required; workload and execution subjects must be canonical UUIDs.
+// Mint signs c with the active key. Subject and a Scope with exactly one
+// class of the issuer's [Classes] are required; the subject of a class with
+// [Class.TaskSubject] (workload, execution) must be a canonical UUID.
 // Empty fields are filled: iss and aud from the config, iat = nbf = now,
 // exp = now + the class TTL, a fresh 128-bit jti.
 func (i *Issuer) Mint(c Claims) (Raw, error) {
-	class, err := c.Scope.Class()
+	class, err := i.classes.of(c.Scope)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
 	}
 	if c.Subject == "" {
 		return "", fmt.Errorf("%w: no subject", ErrNotMinted)
 	}
-	if class != scope.Processor {
+	if class.TaskSubject {
 		if _, err := parseTaskID(c.Subject); err != nil {
 			return "", fmt.Errorf("%w: subject is not a task id", ErrNotMinted)
 		}
@@ -163,7 +186,7 @@ func (i *Issuer) Mint(c Claims) (Raw, error) {
 		c.NotBefore = c.IssuedAt
 	}
 	if c.ExpiresAt.IsZero() {
-		c.ExpiresAt = c.IssuedAt.Add(i.ttl.For(class))
+		c.ExpiresAt = c.IssuedAt.Add(i.ttl.ttl(class))
 	}
 	if c.ID == "" {
 		var b [16]byte

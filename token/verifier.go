@@ -41,14 +41,27 @@ type VerifierConfig struct {
 	// MaxSize is the longest token accepted, in bytes, checked before any
 	// decoding. If zero, 8 KiB is used.
 	MaxSize int
-	// MaxLifetime bounds exp - iat per class. Zero fields use the default TTLs
-	// (24h workload, 10m execution, 24h processor). It must be at least the
-	// issuer's TTL; where one process builds both, [CheckLifetimes] checks.
+	// MaxLifetime bounds exp - iat per built-in class. Zero fields use the
+	// class's MaxLifetime (24h workload, 10m execution, 24h processor); a
+	// registered class takes its bound from its [Class]. It must be at least
+	// the issuer's TTL; where one process builds both, [CheckLifetimes] checks.
 	MaxLifetime Lifetimes
 	// AcceptMissingScope treats a token without a scope claim as an execution
 	// token, as older Airflow releases mint them. Off by default: scope is
 	// required.
 	AcceptMissingScope bool
+	// InsecureAcceptMissingIssuer accepts a token without an iss claim (or
+	// with an empty one), as Airflow mints them unless its [api_auth]
+	// jwt_issuer is set. A token that has an iss must still match Issuer.
+	// It is weaker: the issuer name no longer tells apart tokens of
+	// components that share keys, so only the keys do. Off by default: iss
+	// is required.
+	InsecureAcceptMissingIssuer bool
+	// Classes describes the token classes: which scope values name a class,
+	// each class's sub rule and maximum lifetime. The Issuer whose tokens
+	// this verifier checks must be given the same classes. If nil, the
+	// built-in classes (workload, execution, processor).
+	Classes *Classes
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
 	// Revocations, when set, is asked about every token that passed every
@@ -87,6 +100,8 @@ type Verifier struct {
 	maxSize      int
 	maxLifetime  Lifetimes
 	missingScope bool
+	missingIss   bool
+	classes      *Classes
 	now          func() time.Time
 	revocations  Revocations    // nil: no revocation checks
 	cache        *verifiedCache // nil when CacheSize is zero
@@ -125,6 +140,10 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		algs: make(map[jwks.Algorithm]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
 		maxLifetime: cfg.MaxLifetime, missingScope: cfg.AcceptMissingScope, now: cfg.Now,
 		revocations: cfg.Revocations,
+		missingIss:  cfg.InsecureAcceptMissingIssuer, classes: cfg.Classes,
+	}
+	if v.classes == nil {
+		v.classes = BuiltinClasses()
 	}
 	for _, a := range algs {
 		if !a.Supported() {
@@ -153,6 +172,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 
 // Issuer returns the accepted iss.
 func (v *Verifier) Issuer() string { return v.issuer }
+
+// Classes returns the token classes the verifier knows.
+func (v *Verifier) Classes() *Classes { return v.classes }
 
 // Verify checks raw and returns its claims. Checks run in this order, so a
 // token without a valid signature learns nothing about its claims: size;
@@ -204,7 +226,7 @@ func (v *Verifier) verifyCached(ctx context.Context, raw string) (*Claims, error
 			v.cache.drop(raw)
 			return nil, err
 		}
-		if _, err := cached.Scope.Class(); err != nil {
+		if _, err := v.classes.of(cached.Scope); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrScope, err)
 		}
 		if err := v.checkRevoked(cached); err != nil {
@@ -272,7 +294,7 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if !known {
 		v.headers.remember(f.header, h)
 	}
-	return payload, h.kid, nil
+	return payload, key.ID(), nil
 }
 
 // decodeHeader decodes and parses an encoded JOSE header.
@@ -338,7 +360,7 @@ func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
 	if err := v.checkTimes(c, now); err != nil {
 		return err
 	}
-	if c.Issuer != v.issuer {
+	if c.Issuer != v.issuer && (c.Issuer != "" || !v.missingIss) {
 		return ErrIssuer
 	}
 	if !v.audienceMatches(c.Audience) {
@@ -347,22 +369,18 @@ func (v *Verifier) checkClaims(c *Claims, now time.Time) error {
 	if c.Scope == nil && v.missingScope {
 		c.Scope = scope.Set{scope.Execution}
 	}
-	class, err := c.Scope.Class()
+	class, err := v.classes.of(c.Scope)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrScope, err)
 	}
 	life := c.ExpiresAt.Sub(c.IssuedAt)
-	if life <= 0 || life > v.maxLifetime.For(class) {
+	if life <= 0 || life > v.maxLifetime.maxLifetime(class) {
 		return ErrLifetime
 	}
-	if c.Subject == "" {
+	if c.Subject == "" || class.TaskSubject && !isTaskID(c.Subject) {
 		return ErrSubject
 	}
-	if class != scope.Processor {
-		if !isTaskID(c.Subject) {
-			return ErrSubject
-		}
-	}
+	c.class = class
 	return nil
 }
 
