@@ -15,10 +15,12 @@ import (
 
 // Doc is one vectors file.
 type Doc struct {
+	About     string            `json:"_about,omitempty"`
 	Keys      map[string]Key    `json:"keys"`
 	Secrets   map[string]Secret `json:"secrets"`
 	Tokens    []Token           `json:"tokens"`
 	Constants Constants         `json:"constants"`
+	Notes     map[string]string `json:"notes,omitempty"`
 
 	dir string // the directory the file was read from
 }
@@ -39,9 +41,9 @@ type Key struct {
 	PEMFile    string          `json:"private_pem_file"`
 	RFC7638KID string          `json:"rfc7638_kid"`
 	AirflowKID *string         `json:"airflow_kid"` // nil for EC: Airflow derives none
-	KIDInput   *string         `json:"airflow_kid_input"`
-	JWKS       json.RawMessage `json:"jwks"`          // Airflow's key set (EC: an operator's)
-	Execauth   json.RawMessage `json:"execauth_jwks"` // the set `execauth jwks` prints (execauth.json only)
+	KIDInput   *string         `json:"airflow_kid_input,omitempty"`
+	JWKS       json.RawMessage `json:"jwks"`                    // Airflow's key set (EC: an operator's)
+	Execauth   json.RawMessage `json:"execauth_jwks,omitempty"` // the set `execauth jwks` prints (execauth.json only)
 }
 
 // Secret is an HMAC secret as Airflow's [api_auth] jwt_secret text.
@@ -53,11 +55,13 @@ type Secret struct {
 type Token struct {
 	Name   string          `json:"name"`
 	Alg    string          `json:"alg"`
+	Key    string          `json:"key"`
 	Token  string          `json:"token"`
 	Header map[string]any  `json:"header"`
 	Claims json.RawMessage `json:"claims"`
 	Verify Verify          `json:"verify"`
 	Expect Expect          `json:"expect"`
+	Notes  string          `json:"notes,omitempty"`
 }
 
 // Verify holds the verifier settings of a vector, as Airflow names them.
@@ -76,7 +80,7 @@ type Verify struct {
 // Expect is Airflow's verdict: "accept", or "reject" with PyJWT's error names.
 type Expect struct {
 	Result string   `json:"result"`
-	Errors []string `json:"errors"`
+	Errors []string `json:"errors,omitempty"`
 }
 
 // Time returns the vector's clock.
