@@ -3,6 +3,7 @@ package token_test
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,6 +48,14 @@ func airflowVerifier(t testing.TB, doc *airflowvec.Doc, v airflowvec.Verify, com
 	}
 	for _, a := range v.Algorithms {
 		cfg.Algorithms = append(cfg.Algorithms, jwks.Algorithm(a))
+	}
+	// The keys' own algorithms too: a verifier whose keys are all bound to
+	// algorithms it does not allow is refused at construction (Airflow's
+	// guessed RS512 over a key set binding RSA to RS256).
+	for _, k := range keys {
+		if !slices.Contains(cfg.Algorithms, k.Algorithm()) {
+			cfg.Algorithms = append(cfg.Algorithms, k.Algorithm())
+		}
 	}
 	if v.Issuer != nil {
 		cfg.Issuer = *v.Issuer

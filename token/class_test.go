@@ -191,3 +191,40 @@ func TestKeyIDOfTokenWithoutKID(t *testing.T) {
 	assert.Equal(t, "k1", c.KeyID())
 	assert.True(t, f.iss.Signed(c))
 }
+
+// An issuer and a verifier built together must describe the issuer's
+// classes alike, and a registered class's TTL counts for the keyring's
+// RetireAfter like a built-in's.
+func TestCrossChecksReadClasses(t *testing.T) {
+	t.Parallel()
+	parse := Class{Name: "parse", TTL: 5 * time.Minute}
+	week := Class{Name: "batch", TTL: 7 * 24 * time.Hour}
+	withParse, err := NewClasses(parse)
+	require.NoError(t, err)
+	longerParse, err := NewClasses(Class{Name: "parse", TTL: 5 * time.Minute, MaxLifetime: 10 * time.Minute})
+	require.NoError(t, err)
+	withWeek, err := NewClasses(week)
+	require.NoError(t, err)
+
+	key := newKey(t, jwks.ES256, "k1")
+	keys, err := jwks.NewStatic(key.Public())
+	require.NoError(t, err)
+	build := func(ic, vc *Classes) error {
+		iss, err := NewIssuer(IssuerConfig{Keys: key, Issuer: testIssuer, Audience: []string{testAudience}, Classes: ic})
+		require.NoError(t, err)
+		v, err := NewVerifier(VerifierConfig{Keys: keys, Issuer: testIssuer, Audience: []string{testAudience}, Classes: vc})
+		require.NoError(t, err)
+		return CheckLifetimes(iss, v)
+	}
+	require.NoError(t, build(withParse, withParse))
+	require.NoError(t, build(nil, withParse), "the verifier may know more classes")
+	require.ErrorIs(t, build(withParse, nil), ErrConfig, "the verifier does not know parse")
+	require.ErrorIs(t, build(withParse, longerParse), ErrConfig, "parse described differently")
+
+	ring, err := jwks.NewKeyring(jwks.KeyringConfig{Active: key})
+	require.NoError(t, err)
+	_, err = NewIssuer(IssuerConfig{Keys: ring, Issuer: testIssuer, Audience: []string{testAudience}, Classes: withParse})
+	require.NoError(t, err)
+	_, err = NewIssuer(IssuerConfig{Keys: ring, Issuer: testIssuer, Audience: []string{testAudience}, Classes: withWeek})
+	require.ErrorIs(t, err, ErrConfig, "a rotated-out key would stop verifying a week-long token")
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/jwks"
-	"github.com/execauth/execauth/scope"
 )
 
 // Checks that pieces built apart fit together: each turns a configuration
@@ -17,12 +16,16 @@ import (
 // checkRetire fails when keys is a keyring (it reports RetireAfter) whose
 // rotated-out keys would stop verifying before every token they signed has
 // expired, at any verifier leeway up to MaxLeeway.
-func checkRetire(keys jwks.SigningKeys, ttl Lifetimes) error {
+func checkRetire(keys jwks.SigningKeys, ttl Lifetimes, classes *Classes) error {
 	r, ok := keys.(interface{ RetireAfter() time.Duration })
 	if !ok {
 		return nil
 	}
-	if need := ttl.Longest() + MaxLeeway; r.RetireAfter() < need {
+	longest := ttl.Longest()
+	for _, c := range classes.all() {
+		longest = max(longest, ttl.ttl(&c))
+	}
+	if need := longest + MaxLeeway; r.RetireAfter() < need {
 		return fmt.Errorf("%w: keyring RetireAfter %s is shorter than the longest lifetime plus the largest leeway (%s): "+
 			"a rotated-out key would stop verifying tokens it signed", ErrConfig, r.RetireAfter(), need)
 	}
@@ -59,17 +62,23 @@ func checkAlgorithms(keys jwks.Lookup, allowed map[jwks.Algorithm]bool) error {
 
 // CheckLifetimes reports whether v accepts tokens of every lifetime iss
 // mints: for each class, the issuer's TTL must not exceed the verifier's
-// MaxLifetime, else v rejects every such token with [ErrLifetime]. It fails
-// with [ErrConfig].
+// MaxLifetime, else v rejects every such token with [ErrLifetime]. The two
+// must also describe every class of the issuer alike ([Classes]), else the
+// verifier refuses what the issuer mints or the issuer reissues nothing. It
+// fails with [ErrConfig].
 //
 // No constructor sees both: an issuer and the verifiers of its tokens are
 // usually built in different processes. Call it where one process builds
 // both, as the reference server in cmd/execauth and authtest do; a verifier
 // elsewhere sets [VerifierConfig.MaxLifetime] to at least the issuer's TTL.
 func CheckLifetimes(iss *Issuer, v *Verifier) error {
-	for _, class := range scope.Classes() {
-		if ttl, limit := iss.ttl.For(class), v.maxLifetime.For(class); ttl > limit {
-			return fmt.Errorf("%w: the issuer's %s lifetime %s exceeds the verifier's MaxLifetime %s", ErrConfig, class, ttl, limit)
+	for _, class := range iss.classes.all() {
+		other := v.classes.get(class.Name)
+		if other == nil || *other != class {
+			return fmt.Errorf("%w: the issuer and the verifier describe class %s differently", ErrConfig, class.Name)
+		}
+		if ttl, limit := iss.ttl.ttl(&class), v.maxLifetime.maxLifetime(other); ttl > limit {
+			return fmt.Errorf("%w: the issuer's %s lifetime %s exceeds the verifier's MaxLifetime %s", ErrConfig, class.Name, ttl, limit)
 		}
 	}
 	return nil

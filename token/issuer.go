@@ -67,7 +67,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	case !cfg.TTL.valid():
 		return nil, fmt.Errorf("%w: negative TTL", ErrConfig)
 	}
-	if err := checkRetire(cfg.Keys, cfg.TTL); err != nil {
+	if err := checkRetire(cfg.Keys, cfg.TTL, cfg.Classes); err != nil {
 		return nil, err
 	}
 	i := &Issuer{
