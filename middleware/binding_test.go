@@ -1,0 +1,56 @@
+package middleware_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
+)
+
+func TestRequireBinding(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, ecKey(t, testKID))
+	bound := func(v string) string {
+		return f.mint(t, token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor},
+			Extra: map[string]json.RawMessage{"bundle": json.RawMessage(v)}})
+	}
+	unbound := f.mint(t, token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor}})
+	tests := []struct {
+		name   string
+		target string
+		tok    string
+		want   *golden // nil: admitted
+	}{
+		{"bound to this bundle", "/bundles/dags/variables/k", bound(`"dags"`), nil},
+		{"bound to another bundle", "/bundles/other/variables/k", bound(`"dags"`), &notSelf},
+		{"a case variant", "/bundles/DAGS/variables/k", bound(`"dags"`), &notSelf},
+		{"a claim that is not a string", "/bundles/1/variables/k", bound(`1`), &notSelf},
+		{"an array holding the bundle", "/bundles/dags/variables/k", bound(`["dags"]`), &notSelf},
+		{"not bound: the classes decide", "/bundles/other/variables/k", unbound, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			next := new(counter)
+			mux := http.NewServeMux()
+			mux.Handle("GET /bundles/{bundle}/variables/{key}",
+				middleware.Authenticate(middleware.Config{Verifier: f.verifier, Classes: []scope.Scope{scope.Processor}})(
+					middleware.RequireBinding("bundle", "bundle")(next)))
+			r := httptest.NewRequest(http.MethodGet, tc.target, nil)
+			r.Header.Set("Authorization", bearer(tc.tok))
+			assertOutcome(t, tc.want, serve(mux, r), next)
+		})
+	}
+}
+
+func TestRequireBindingPanics(t *testing.T) {
+	t.Parallel()
+	assert.PanicsWithValue(t, "middleware: RequireBinding: empty claim or path value name", func() { middleware.RequireBinding("", "bundle") })
+	assert.PanicsWithValue(t, "middleware: RequireBinding: empty claim or path value name", func() { middleware.RequireBinding("bundle", "") })
+}
