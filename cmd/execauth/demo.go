@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,7 +116,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) (err error) {
 
 	d.printf("execauth demo: the token flow of an execution API, step by step\n\n")
 	d.printf("server  %s  (iss %q, aud %q, %s key %s)\n", d.base, demoIssuer, demoAudience, key.Algorithm(), short(key.ID()))
-	d.printf("tokens  workload %v, execution %v, processor %v\n", demoTTL.Workload, demoTTL.Execution, demoTTL.Processor)
+	d.printf("tokens  workload %v, execution %v, processor %v, parse %v\n", demoTTL.Workload, demoTTL.Execution, demoTTL.Processor, parseTTL)
 	d.printf("clock   server and client share a demo clock, moved forward instead of sleeping\n")
 	d.printf("task    %s\n", d.task)
 	if err := d.steps(); err != nil {
@@ -210,10 +211,14 @@ func (d *demoRun) send(client *http.Client, tok token.Raw, bearer, method, path,
 	if r.body == "" {
 		d.printf("   ← %d\n", r.status)
 	} else {
-		d.printf("   ← %d %s\n", r.status, r.body)
+		d.printf("   ← %d %s\n", r.status, tokenShape.ReplaceAllString(r.body, "<token>"))
 	}
 	return r, nil
 }
+
+// tokenShape matches a compact JWS, so that a token handed out in a response
+// body (a parse token) is not printed.
+var tokenShape = regexp.MustCompile(`[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`)
 
 // client returns an HTTP client whose transport sends src's token to the
 // server and swaps in the tokens it hands back (unless src is pinned).

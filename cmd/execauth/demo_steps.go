@@ -16,7 +16,7 @@ import (
 // steps runs the demo's steps in order. A step that misbehaves is marked and
 // the demo goes on; an error (the server unreachable) ends it.
 func (d *demoRun) steps() error {
-	for _, step := range []func() error{d.flow, d.refused, d.processor, d.finished} {
+	for _, step := range []func() error{d.flow, d.refused, d.processor, d.finished, d.parse} {
 		if err := step(); err != nil {
 			return err
 		}

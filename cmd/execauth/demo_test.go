@@ -36,12 +36,17 @@ func TestDemo(t *testing.T) {
 		"✓ 403 insufficient_scope: a processor token does not heartbeat tasks",
 		"✓ 401 invalid_token (reason revoked), and no new token", // after the task finished
 		"✓ 401: the run exchange hands out nothing for a finished task",
-		"✓ all 8 steps behaved as designed",
+		"9. The processor trades its token for a parse token",
+		"✓ 200: a parse token for dags/etl.py in demo_bundle",
+		"← 200 {\"access_token\":\"<token>\"", // the token itself is not printed
+		"✓ 403: not another bundle's",
+		"✓ 403 insufficient_scope: a parse token is never exchanged further",
+		"✓ all 9 steps behaved as designed",
 	} {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "✗")
-	assert.Len(t, regexp.MustCompile(`(?m)^\d\. `).FindAllString(out, -1), 8, "eight numbered steps")
+	assert.Len(t, regexp.MustCompile(`(?m)^\d\. `).FindAllString(out, -1), 9, "nine numbered steps")
 	assert.NotRegexp(t, jwsPattern, out, "no token printed")
 	assert.NotRegexp(t, jwsPattern, stderr.String())
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/execauth/execauth/scope"
+	"github.com/execauth/execauth/token"
 )
 
 // listFlag is a flag that may be given several times.
@@ -49,10 +50,10 @@ func audience(s string) ([]string, error) {
 	return out, nil
 }
 
-// class parses a -class value.
-func class(s string) (scope.Scope, error) {
-	if c := scope.Scope(s); c.IsClass() {
+// class parses a -class value: one of the classes.
+func class(s string) (token.Class, error) {
+	if c, ok := classes.Lookup(scope.Scope(s)); ok {
 		return c, nil
 	}
-	return "", usagef("-class must be workload, execution or processor")
+	return token.Class{}, usagef("-class must be one of %s", classNames())
 }

@@ -19,6 +19,7 @@ func (c *cli) jwks(fs *flag.FlagSet) func(context.Context) error {
 	var files listFlag
 	fs.Var(&files, "key", "private or public key `FILE` (repeat for several keys)")
 	out := fs.String("out", "", "write the JWK Set to `FILE` (atomically, mode 0600) instead of stdout")
+	airflowKID := fs.Bool("airflow-kid", false, "name each key by the key id Airflow derives (RSA, Ed25519) instead of the RFC 7638 thumbprint")
 	return func(context.Context) error {
 		if err := noArgs(fs); err != nil {
 			return err
@@ -28,7 +29,8 @@ func (c *cli) jwks(fs *flag.FlagSet) func(context.Context) error {
 		}
 		keys := make([]jwks.Key, 0, len(files))
 		for _, f := range files {
-			k, err := readPublic(f, "")
+			kf := keyFlags{file: f, airflowKID: *airflowKID}
+			k, err := kf.public(c.stderr)
 			if err != nil {
 				return err
 			}
@@ -61,19 +63,6 @@ func readPublic(path, kid string) (jwks.Key, error) {
 	k, err := jwks.ParsePublic(data, kid, "")
 	if err != nil {
 		return jwks.Key{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return k, nil
-}
-
-// readSigning reads a private key file, bound to kid if one is given.
-func readSigning(path, kid string) (*jwks.SigningKey, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return nil, err
-	}
-	k, err := jwks.ParsePrivate(data, kid, "")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return k, nil
 }

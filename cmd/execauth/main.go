@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -41,10 +42,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return c.run(ctx, args)
 }
 
-// cli holds the standard streams, so that tests can feed stdin.
+// cli holds the standard streams, so that tests can feed stdin, and the
+// clock of mint and verify (nil: time.Now), so that tests can pin it.
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+// clock returns the current time of mint and verify.
+func (c *cli) clock() time.Time {
+	if c.now == nil {
+		return time.Now()
+	}
+	return c.now()
 }
 
 // command is one subcommand: its flags and what it does once they parsed.
@@ -55,11 +66,11 @@ type command struct {
 
 func (c *cli) commands() []command {
 	return []command{
-		{"keygen", "[-alg ALG] [-out FILE]", "make a signing key; print its kid", c.keygen},
-		{"jwks", "-key FILE [-key FILE ...] [-out FILE]", "print the public JWK Set of key files", c.jwks},
-		{"mint", "-key FILE -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-kid KID] [-out FILE]", "mint a token", c.mint},
-		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID]) -iss ISS -aud AUD[,AUD] [-class CLASS] [-redis URL] [TOKEN|-]", "verify a token; print its claims", c.verify},
-		{"serve", "[-addr HOST:PORT] -key FILE -iss ISS -aud AUD[,AUD] [-jwks FILE|URL] [-redis URL]", "run the reference execution API", c.serve},
+		{"keygen", "[-alg ALG] [-secret-text] [-airflow-kid] [-out FILE]", "make a signing key; print its kid", c.keygen},
+		{"jwks", "-key FILE [-key FILE ...] [-airflow-kid] [-out FILE]", "print the public JWK Set of key files", c.jwks},
+		{"mint", "-key FILE [-kid KID|-airflow-kid] [-secret-text [-insecure-short-secret]] -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-out FILE]", "mint a token", c.mint},
+		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID|-airflow-kid] [-secret-text [-insecure-short-secret]]) -iss ISS -aud AUD[,AUD] [-class CLASS] [-accept-missing-scope] [-insecure-accept-missing-iss] [-redis URL] [TOKEN|-]", "verify a token; print its claims", c.verify},
+		{"serve", "[-addr HOST:PORT] -key FILE [-airflow-kid] [-secret-text [-insecure-short-secret]] -iss ISS -aud AUD[,AUD] [-jwks FILE|URL] [-accept-missing-scope] [-insecure-accept-missing-iss] [-redis URL]", "run the reference execution API", c.serve},
 		{"revoke", "-redis URL (-sub SUB | TOKEN|-)", "revoke a subject's tokens, or one token, on every serve process", c.revokeCmd},
 		{"demo", "", "run the whole token flow against an in-process server", c.demo},
 	}

@@ -15,22 +15,24 @@ import (
 
 // mint signs one token. With -out it provisions the token to a file the way
 // a processor's FileSource expects (atomic, mode 0600); otherwise it prints
-// it. -kid names the key id put in the header instead of the key's default
-// (Airflow's HMAC tokens carry "not-used").
+// it. -kid names the key id put in the header instead of the key's default;
+// -airflow-kid puts the id Airflow derives for an RSA key.
 func (c *cli) mint(fs *flag.FlagSet) func(context.Context) error {
-	keyFile := fs.String("key", "", "signing key `FILE` (from keygen)")
+	key := addKeyFlags(fs, "signing key `FILE` (from keygen)", true)
 	iss := fs.String("iss", "", "issuer (iss)")
 	aud := fs.String("aud", "", "audience (aud), comma-separated for several")
-	cls := fs.String("class", "", "token class: workload, execution or processor")
+	cls := fs.String("class", "", "token class: "+classNames())
 	sub := fs.String("sub", "", "subject (sub): the task id (a UUID) or, for a processor, its name")
-	ttl := fs.Duration("ttl", 0, "lifetime; if zero, the class default (workload 24h, execution 10m, processor 24h)")
-	kid := fs.String("kid", "", "key id for the token header; if empty, the key's default id (for a public key, its RFC 7638 thumbprint)")
+	ttl := fs.Duration("ttl", 0, "lifetime; if zero, the class default (workload 24h, execution 10m, processor 24h, parse 5m)")
 	out := fs.String("out", "", "write the token to `FILE` (atomically, mode 0600) instead of stdout")
 	return func(context.Context) error {
 		if err := noArgs(fs); err != nil {
 			return err
 		}
 		if err := required(fs, "key", "iss", "aud", "class", "sub"); err != nil {
+			return err
+		}
+		if err := key.check(); err != nil {
 			return err
 		}
 		class, err := class(*cls)
@@ -44,31 +46,27 @@ func (c *cli) mint(fs *flag.FlagSet) func(context.Context) error {
 		if *ttl < 0 || *ttl%time.Second != 0 {
 			return usagef("-ttl must be whole seconds and not negative")
 		}
-		if _, err := uuid.Parse(*sub); class != scope.Processor && (err != nil || len(*sub) != 36) {
-			return usagef("-sub of a %s token must be a task id: a UUID in the 36-character form", class)
+		if _, err := uuid.Parse(*sub); class.TaskSubject && (err != nil || len(*sub) != 36) {
+			return usagef("-sub of a %s token must be a task id: a UUID in the 36-character form", class.Name)
 		}
-		key, err := readSigning(*keyFile, *kid)
+		sk, err := key.signing(c.stderr)
 		if err != nil {
 			return err
 		}
-		var lifetimes token.Lifetimes
-		switch class {
-		case scope.Workload:
-			lifetimes.Workload = *ttl
-		case scope.Execution:
-			lifetimes.Execution = *ttl
-		case scope.Processor:
-			lifetimes.Processor = *ttl
-		}
-		if *ttl > (token.Lifetimes{}).For(class) {
+		if *ttl > class.MaxLifetime {
 			fmt.Fprintf(c.stderr, "execauth mint: warning: -ttl exceeds the %s default of %v, which verifiers accept by default\n",
-				class, (token.Lifetimes{}).For(class))
+				class.Name, class.MaxLifetime)
 		}
-		issuer, err := token.NewIssuer(token.IssuerConfig{Keys: key, Issuer: *iss, Audience: audience, TTL: lifetimes})
+		issuer, err := token.NewIssuer(token.IssuerConfig{Keys: sk, Issuer: *iss, Audience: audience, Classes: classes, Now: c.now})
 		if err != nil {
 			return err
 		}
-		raw, err := issuer.Mint(token.Claims{Subject: *sub, Scope: scope.Set{class}})
+		claims := token.Claims{Subject: *sub, Scope: scope.Set{class.Name}}
+		if *ttl > 0 {
+			claims.IssuedAt = c.clock().Truncate(time.Second)
+			claims.ExpiresAt = claims.IssuedAt.Add(*ttl)
+		}
+		raw, err := issuer.Mint(claims)
 		if err != nil {
 			return err
 		}

@@ -14,13 +14,17 @@ import (
 // then shuts down gracefully.
 func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
-	keyFile := fs.String("key", "", "signing key `FILE` (from keygen); its public half verifies tokens")
+	key := addKeyFlags(fs, "signing key `FILE` (from keygen); its public half verifies tokens", false)
 	iss := fs.String("iss", "", "issuer (iss) of accepted and minted tokens")
 	aud := fs.String("aud", "", "audiences (aud), comma-separated")
 	trusted := fs.String("jwks", "", "JWK Set `FILE or URL` of other components' keys for the same issuer")
 	redisURL := fs.String("redis", "", "share revocations, first exchanges and tasks with other serve processes through Redis at `URL` (redis://HOST:PORT/DB)")
+	compat := addCompatFlags(fs)
 	return func(ctx context.Context) error {
 		if err := noArgs(fs); err != nil {
+			return err
+		}
+		if err := key.check(); err != nil {
 			return err
 		}
 		if err := required(fs, "key", "iss", "aud"); err != nil {
@@ -30,12 +34,15 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		key, err := readSigning(*keyFile, "")
+		sk, err := key.signing(c.stderr)
 		if err != nil {
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(c.stderr, nil))
-		cfg := serverConfig{key: key, issuer: *iss, audience: audience, trusted: *trusted, log: log}
+		cfg := serverConfig{
+			key: sk, issuer: *iss, audience: audience, trusted: *trusted, log: log,
+			missingScope: compat.missingScope, missingIss: compat.missingIss,
+		}
 		if *redisURL != "" {
 			client, err := redisClient(*redisURL)
 			if err != nil {
@@ -53,7 +60,7 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		log.Info("serving the reference execution API", "url", "http://"+ln.Addr().String(), "kid", key.ID(), "alg", key.Algorithm())
+		log.Info("serving the reference execution API", "url", "http://"+ln.Addr().String(), "kid", sk.ID(), "alg", sk.Algorithm())
 		return serveOn(ctx, ln, srv, log)
 	}
 }

@@ -38,6 +38,10 @@ type serverConfig struct {
 	// ttl is the lifetime of minted tokens per class. Zero fields use the
 	// defaults.
 	ttl token.Lifetimes
+	// missingScope accepts tokens without scope as execution tokens, and
+	// missingIss tokens without iss, as Airflow mints them. If false, both
+	// claims are required.
+	missingScope, missingIss bool
 	// now returns the current time. If nil, time.Now is used.
 	now func() time.Time
 	// log receives one line per request and every rejection, never a token.
@@ -102,7 +106,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
 	issuer, err := token.NewIssuer(token.IssuerConfig{
-		Keys: cfg.key, Issuer: cfg.issuer, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.now,
+		Keys: cfg.key, Issuer: cfg.issuer, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.now, Classes: classes,
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +157,8 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		return nil, err
 	}
 	verifier, err := token.NewVerifier(token.VerifierConfig{
-		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now,
+		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now, Classes: classes,
+		AcceptMissingScope: cfg.missingScope, InsecureAcceptMissingIssuer: cfg.missingIss,
 		Revocations: list,
 	})
 	if err == nil {
@@ -168,20 +173,28 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	// Every authenticated route: authentication with the classes it accepts,
 	// the subject check for task routes, then reissue near expiry around the
 	// handler, so that only a response the handler chose gets a new token.
-	route := func(classes []scope.Scope, self bool, h http.HandlerFunc) http.Handler {
+	// A route with a bound path value admits a token bound to a resource (a
+	// parse token's bundle) only for that resource.
+	route := func(classes []scope.Scope, self bool, h http.HandlerFunc, bound ...string) http.Handler {
 		var next http.Handler = re.Middleware(a.seen(h))
+		for _, name := range bound {
+			next = middleware.RequireBinding(name, name)(next)
+		}
 		if self {
 			next = middleware.RequireSubject("id")(next)
 		}
 		return middleware.Authenticate(middleware.Config{Verifier: verifier, Classes: classes, Logger: cfg.log})(next)
 	}
+	readers := []scope.Scope{scope.Execution, scope.Processor, parseClass}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", health)
 	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(published, 0))
 	mux.Handle("PATCH /task-instances/{id}/run", route([]scope.Scope{scope.Workload, scope.Execution}, true, a.run))
 	mux.Handle("PUT /task-instances/{id}/heartbeat", route([]scope.Scope{scope.Execution}, true, a.heartbeat))
 	mux.Handle("PATCH /task-instances/{id}/state", route([]scope.Scope{scope.Execution}, true, a.state))
-	mux.Handle("GET /connections/{conn_id}", route([]scope.Scope{scope.Execution, scope.Processor}, false, a.connection))
+	mux.Handle("GET /connections/{conn_id}", route(readers, false, a.connection))
+	mux.Handle("GET /bundles/{bundle}/variables/{key}", route(readers, false, a.variable, "bundle"))
+	mux.Handle("POST /processor/parse-tokens", route([]scope.Scope{scope.Processor}, false, a.parseToken))
 	return &server{Handler: logRequests(cfg.log, mux), issuer: issuer, verifier: verifier, keys: keys, revoked: list}, nil
 }
 

@@ -36,7 +36,9 @@ func newAPIFixture(t testing.TB, cfg serverConfig) *apiFixture {
 	if cfg.key == nil {
 		cfg.key = testkit.Seeded(t, "", 1)
 	}
-	cfg.issuer, cfg.audience = testIss, []string{testAud}
+	if cfg.issuer == "" {
+		cfg.issuer, cfg.audience = testIss, []string{testAud}
+	}
 	cfg.now = f.clock.Now
 	cfg.log = f.logs.Logger()
 	srv, err := newServer(context.Background(), cfg)
@@ -153,7 +155,7 @@ func TestServerStatusTable(t *testing.T) {
 			`{"conn_id":"demo_db","conn_type":"postgres","host":"db.example.internal","port":5432,"schema":"demo","login":"demo"}`, false, ""},
 		{"connection: processor", "GET", "/connections/demo_db", processor, "", 200, "", false, ""},
 		{"connection: workload", "GET", "/connections/demo_db", workloadA, "", 403, "", false,
-			challenge + `, error="insufficient_scope", scope="execution processor"`},
+			challenge + `, error="insufficient_scope", scope="execution processor parse"`},
 		{"connection: unknown", "GET", "/connections/nope", processor, "", 404, `{"detail":{"reason":"not_found","message":"no such connection"}}`, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

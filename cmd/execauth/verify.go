@@ -18,20 +18,25 @@ import (
 // verifier's message on stderr, never anything from the token.
 func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 	set := fs.String("jwks", "", "JWK Set `FILE or URL` (http:// or https://) of the issuer's public keys")
-	keyFile := fs.String("key", "", "key `FILE`: a public key, a private key (its public half is used) or an HMAC secret")
-	kid := fs.String("kid", "", "key id of -key; if empty, the key's default id, as keygen printed it")
+	key := addKeyFlags(fs, "key `FILE`: a public key, a private key (its public half is used) or an HMAC secret", true)
 	iss := fs.String("iss", "", "accepted issuer (iss)")
 	aud := fs.String("aud", "", "accepted audiences (aud), comma-separated")
-	cls := fs.String("class", "", "require this token class: workload, execution or processor")
+	cls := fs.String("class", "", "require this token class: "+classNames())
+	compat := addCompatFlags(fs)
 	redisURL := fs.String("redis", "", "also refuse tokens revoked in the Redis of the serve processes, `redis://HOST:PORT/DB`")
 	return func(ctx context.Context) error {
 		switch {
 		case fs.NArg() > 1:
 			return usagef("more than one token argument")
-		case (*set == "") == (*keyFile == ""):
+		case (*set == "") == !key.set():
 			return usagef("give exactly one of -jwks and -key")
-		case *kid != "" && *keyFile == "":
+		case key.kid != "" && !key.set():
 			return usagef("-kid goes with -key")
+		case (key.text || key.airflowKID) && !key.set():
+			return usagef("-secret-text and -airflow-kid go with -key")
+		}
+		if err := key.check(); err != nil {
+			return err
 		}
 		if err := required(fs, "iss", "aud"); err != nil {
 			return err
@@ -42,17 +47,20 @@ func (c *cli) verify(fs *flag.FlagSet) func(context.Context) error {
 		}
 		var want scope.Scope
 		if *cls != "" {
-			if want, err = class(*cls); err != nil {
+			c, err := class(*cls)
+			if err != nil {
 				return err
 			}
+			want = c.Name
 		}
 		raw, err := c.readToken(fs.Arg(0))
 		if err != nil {
 			return err
 		}
-		cfg := token.VerifierConfig{Issuer: *iss, Audience: audience}
-		if *keyFile != "" {
-			k, err := readPublic(*keyFile, *kid)
+		cfg := token.VerifierConfig{Issuer: *iss, Audience: audience, Classes: classes, Now: c.now}
+		compat.apply(&cfg)
+		if key.set() {
+			k, err := key.public(c.stderr)
 			if err != nil {
 				return err
 			}
