@@ -5,7 +5,9 @@
 // [Reissuer.Middleware] puts a new execution token in the
 // "Refreshed-API-Token" response header when the request's token is near its
 // end, and [Reissuer.Exchange] turns a workload token into the first
-// execution token of a chain at the run endpoint.
+// execution token of a chain at the run endpoint. [Reissuer.Narrow] trades
+// the request's token for a narrower one of another class that never
+// outlives it (a processor's per-file parse token).
 //
 // On the client, a [Transport] sends the token of a [Source] to one origin
 // (scheme, host and port) and swaps in the tokens the server hands back. A

@@ -11,6 +11,12 @@
 //	execauth serve -key signing.pem -iss scheduler -aud execution-api
 //	execauth demo
 //
+// For Apache Airflow: an HMAC secret file holding Airflow's [api_auth]
+// jwt_secret text is read with -secret-text (-insecure-short-secret for the
+// secret Airflow generates), -airflow-kid names an RSA key as Airflow does,
+// and verify and serve take -accept-missing-scope and
+// -insecure-accept-missing-iss for Airflow's tokens.
+//
 // Exit status: 0 on success, 1 on failure (a rejected token included), 2 for a
 // bad command line.
 package main
