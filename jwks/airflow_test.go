@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/internal/airflowvec"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 )
 
@@ -186,7 +187,7 @@ func TestTextSecretFile(t *testing.T) {
 
 func TestParseTextSecretRefusesPEM(t *testing.T) {
 	t.Parallel()
-	k := signingKey(t, "", jwks.EdDSA)
+	k := testkit.Key(t, jwks.EdDSA, "")
 	data, err := jwks.MarshalPrivate(k)
 	require.NoError(t, err)
 	_, err = jwks.ParseTextSecret(data, "", "", jwks.TextSecretOptions{})

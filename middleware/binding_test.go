@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
@@ -15,7 +17,7 @@ import (
 
 func TestRequireBinding(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, ecKey(t, testKID))
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	bound := func(v string) string {
 		return f.mint(t, token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor},
 			Extra: map[string]json.RawMessage{"bundle": json.RawMessage(v)}})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
 	"github.com/execauth/execauth/refresh"
@@ -44,7 +45,7 @@ type classFixture struct {
 
 func newClassFixture(t testing.TB, classes *token.Classes) *classFixture {
 	t.Helper()
-	f := &classFixture{key: newKey(t), clock: authtest.NewClock(t0)}
+	f := &classFixture{key: testkit.Key(t, jwks.ES256, ""), clock: authtest.NewClock(t0)}
 	f.issuer, f.verifier = reuseKey(t, f, classes)
 	var err error
 	f.re, err = refresh.NewReissuer(refresh.ReissuerConfig{Issuer: f.issuer, Now: f.clock.Now})

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 )
@@ -206,7 +207,7 @@ func TestCrossChecksReadClasses(t *testing.T) {
 	withWeek, err := NewClasses(week)
 	require.NoError(t, err)
 
-	key := newKey(t, jwks.ES256, "k1")
+	key := testkit.Key(t, jwks.ES256, "k1")
 	keys, err := jwks.NewStatic(key.Public())
 	require.NoError(t, err)
 	build := func(ic, vc *Classes) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/scope"
 )
@@ -34,7 +35,7 @@ func newNarrowFixture(t testing.TB, sourceLife time.Duration) *narrowFixture {
 		Class{Name: "job", TTL: time.Hour, Narrowable: true},
 	)
 	require.NoError(t, err)
-	f := &narrowFixture{key: newKey(t, jwks.ES256, "k1"), classes: classes}
+	f := &narrowFixture{key: testkit.Key(t, jwks.ES256, "k1"), classes: classes}
 	f.iss = f.issuer(t, clock)
 	keys, err := jwks.NewStatic(f.key.Public())
 	require.NoError(t, err)
@@ -116,7 +117,7 @@ func TestNarrowRefuses(t *testing.T) {
 	job, err := long.iss.Narrow(long.source, Grant{Class: "job", Claims: map[string]json.RawMessage{"bundle": rawJSON(`"dags"`)}})
 	require.NoError(t, err)
 	stranger, err := NewIssuer(IssuerConfig{
-		Keys: newKey(t, jwks.ES256, "k2"), Issuer: testIssuer, Audience: []string{testAudience}, Now: clock, Classes: long.classes,
+		Keys: testkit.Key(t, jwks.ES256, "k2"), Issuer: testIssuer, Audience: []string{testAudience}, Now: clock, Classes: long.classes,
 	})
 	require.NoError(t, err)
 	renamed, err := NewIssuer(IssuerConfig{
