@@ -76,6 +76,7 @@ func TestParseTokens(t *testing.T) {
 
 	// Near the processor token's end the parse token ends with it.
 	f.clock.Advance(token.DefaultProcessorTTL - 2*time.Minute)
+	require.NoError(t, f.srv.revoked.Sync(t.Context())) // the revocation list's view is fresh at the new time
 	_, late := f.parseToken(t, processor, body)
 	lc, err := f.srv.verifier.Verify(t.Context(), string(late))
 	require.NoError(t, err)
@@ -131,6 +132,7 @@ func TestServeAirflowToken(t *testing.T) {
 			missingScope: compatible, missingIss: compatible,
 		})
 		f.clock.Set(vec.Verify.Time())
+		require.NoError(t, f.srv.revoked.Sync(t.Context()))
 		r := f.do(t, http.MethodGet, "/connections/demo_db", "Bearer "+vec.Token, "")
 		if !compatible {
 			assert.Equal(t, http.StatusUnauthorized, r.status, "iss and scope are required by default")
@@ -138,10 +140,13 @@ func TestServeAirflowToken(t *testing.T) {
 		}
 		assert.Equal(t, http.StatusOK, r.status, r.body)
 		assert.Empty(t, r.header.Get(refresh.DefaultHeader), "not due yet")
+		run := f.do(t, http.MethodPatch, taskPath(doc.Constants.Sub, "run"), "Bearer "+vec.Token, runBodyA)
+		require.Equal(t, http.StatusOK, run.status, "the worker starts the task with its execution token: %s", run.body)
 	}
 	f.clock.Set(vec.Verify.Time().Add(500 * time.Second)) // 100 s left: inside Airflow's window too
-	r := f.do(t, http.MethodGet, "/connections/demo_db", "Bearer "+vec.Token, "")
-	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.NoError(t, f.srv.revoked.Sync(t.Context()))
+	r := f.do(t, http.MethodPut, taskPath(doc.Constants.Sub, "heartbeat"), "Bearer "+vec.Token, "")
+	require.Equal(t, http.StatusNoContent, r.status, r.body)
 	next := r.header.Get(refresh.DefaultHeader)
 	require.NotEmpty(t, next, "reissued")
 	_, err = doc.Validate(next, airflowvec.Verify{
