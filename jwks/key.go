@@ -245,11 +245,20 @@ func selectKey(keys []Key, kid string, alg Algorithm) (Key, error) {
 	}
 	for _, k := range keys {
 		if k.id == kid {
-			if k.alg != alg {
-				return Key{}, ErrAlgorithmMismatch
-			}
-			return k, nil
+			return bound(k, alg)
 		}
 	}
 	return Key{}, ErrUnknownKey
+}
+
+// bound returns k if it is bound to alg. The zero Key, which a map lookup
+// gives for a missing kid, is unknown.
+func bound(k Key, alg Algorithm) (Key, error) {
+	switch k.alg {
+	case "":
+		return Key{}, ErrUnknownKey
+	case alg:
+		return k, nil
+	}
+	return Key{}, ErrAlgorithmMismatch
 }

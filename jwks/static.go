@@ -6,9 +6,12 @@ import (
 )
 
 // Static is a fixed set of verification keys, for keys a host holds itself.
-// It is immutable and safe for concurrent use.
+// A key is found by kid in constant time, however many keys the set holds
+// (BenchmarkStaticLookupKey/keys=1000 in this package's tests). It is
+// immutable and safe for concurrent use.
 type Static struct {
-	keys []Key
+	keys  []Key
+	byKID map[string]Key
 }
 
 var _ Lookup = (*Static)(nil)
@@ -16,7 +19,7 @@ var _ Lookup = (*Static)(nil)
 // NewStatic returns a key set of keys. Two keys with the same kid, or a key
 // without a kid among several, are an error.
 func NewStatic(keys ...Key) (*Static, error) {
-	seen := make(map[string]bool, len(keys))
+	byKID := make(map[string]Key, len(keys))
 	for _, k := range keys {
 		if k.alg == "" {
 			return nil, fmt.Errorf("%w: zero Key", ErrUnsupportedKey)
@@ -24,17 +27,20 @@ func NewStatic(keys ...Key) (*Static, error) {
 		if k.id == "" && len(keys) > 1 {
 			return nil, fmt.Errorf("%w: a key without kid among %d keys", ErrInvalidKID, len(keys))
 		}
-		if seen[k.id] {
+		if _, dup := byKID[k.id]; dup {
 			return nil, fmt.Errorf("%w: duplicate kid %q", ErrInvalidKID, k.id)
 		}
-		seen[k.id] = true
+		byKID[k.id] = k
 	}
-	return &Static{keys: append([]Key(nil), keys...)}, nil
+	return &Static{keys: append([]Key(nil), keys...), byKID: byKID}, nil
 }
 
 // LookupKey returns the key for kid bound to alg; see [Lookup].
 func (s *Static) LookupKey(_ context.Context, kid string, alg Algorithm) (Key, error) {
-	return selectKey(s.keys, kid, alg)
+	if kid == "" {
+		return selectKey(s.keys, "", alg)
+	}
+	return bound(s.byKID[kid], alg)
 }
 
 // Keys returns a copy of the keys.

@@ -1,7 +1,9 @@
 package jwks_test
 
 import (
+	"context"
 	"crypto/elliptic"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,4 +111,31 @@ func TestStaticKeys(t *testing.T) {
 	assert.Equal(t, []jwks.Key{h, a}, set.Keys(), "Keys returns a copy")
 	assert.Equal(t, []jwks.Key{a}, set.PublicKeys(), "HMAC is never published")
 	assert.Equal(t, uint64(0), set.Generation())
+}
+
+// BenchmarkStaticLookupKey looks up every kid of a set in turn, with
+// thumbprint kids as NewSigningKey makes them: the cost of finding a key
+// by kid as the set grows.
+func BenchmarkStaticLookupKey(b *testing.B) {
+	for _, n := range []int{1, 10, 1000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			keys := make([]jwks.Key, n)
+			kids := make([]string, n)
+			for i := range keys {
+				k, err := jwks.Generate(jwks.EdDSA)
+				require.NoError(b, err)
+				keys[i], kids[i] = k.Public(), k.ID()
+			}
+			set, err := jwks.NewStatic(keys...)
+			require.NoError(b, err)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := set.LookupKey(ctx, kids[i%n], jwks.EdDSA); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
