@@ -25,6 +25,9 @@ var (
 	ErrInvalidKID = errors.New("jwks: invalid kid")
 	// ErrMalformed: a key file, JWK or JWK Set that cannot be decoded.
 	ErrMalformed = errors.New("jwks: malformed key data")
-	// ErrConfig: an invalid Config or KeyringConfig.
+	// ErrConfig: an invalid configuration (CacheConfig, KeyringConfig, DirConfig).
 	ErrConfig = errors.New("jwks: invalid configuration")
+	// ErrActiveKey: the key signs now and cannot be removed; activate
+	// another key first.
+	ErrActiveKey = errors.New("jwks: key is active")
 )

@@ -37,9 +37,28 @@ type KeyringConfig struct {
 // [Handler]. Retiring keys are dropped lazily against the clock; no
 // goroutine runs. Create one with [NewKeyring]; the zero value is unusable.
 //
+// A key's life, and what each step guarantees:
+//
+//   - [Keyring.Publish]: the key verifies and is served, but does not sign.
+//     Wait at least the longest refresh interval of the verifiers that fetch
+//     the set (and any HTTP cache in between) before the next step, so that
+//     none of them meets its kid unknown.
+//   - [Keyring.Rotate]: the key signs from now on; the key it replaces
+//     retires.
+//   - Retiring: the replaced key keeps verifying for RetireAfter, which must
+//     cover the longest lifetime of a token it signed plus the verifiers'
+//     largest leeway, so that no token it signed is refused while still
+//     valid. Then it is dropped by the clock alone.
+//   - [Keyring.Remove]: the key is dropped at once, before RetireAfter if
+//     need be (a key that leaked): tokens it signed are refused from then on.
+//
+// A Keyring lives in one process's memory; replicas that must sign and
+// verify with the same keys share a key directory instead ([Dir]), which
+// keeps one Keyring per process in step with the directory.
+//
 // A Keyring is safe for concurrent use. Reads (every signature and
-// verification) load an immutable snapshot without locking; Publish, Rotate
-// and dropping keys serialize on a mutex.
+// verification) load an immutable snapshot without locking; Publish,
+// Rotate, Remove and dropping keys serialize on a mutex.
 type Keyring struct {
 	retireAfter time.Duration
 	now         func() time.Time
@@ -110,7 +129,7 @@ func (kr *Keyring) LookupKey(_ context.Context, kid string, alg Algorithm) (Key,
 func (kr *Keyring) PublicKeys() []Key { return slices.Clone(kr.load().public) }
 
 // Generation changes whenever the keys that verify change: on Publish, on
-// Rotate, and when a retiring key is dropped. Caches of verified tokens
+// Rotate, on Remove, and when a retiring key is dropped. Caches of verified tokens
 // flush when it changes.
 func (kr *Keyring) Generation() uint64 { return kr.load().gen }
 
@@ -154,6 +173,60 @@ func (kr *Keyring) Rotate(next *SigningKey) error {
 	retiring := append(slices.Clone(s.retiring), retiree{key: s.active, until: kr.now().Add(kr.retireAfter)})
 	kr.store(next, pending, retiring)
 	return nil
+}
+
+// Remove drops the published or retiring key kid at once, without waiting
+// for RetireAfter: it stops verifying and is no longer published, and
+// Generation changes, so that caches of verified tokens forget the tokens
+// it signed. It is the way out for a key that leaked: its tokens are
+// refused from then on, valid or not. The active key cannot be removed
+// (rotate to another first): that fails with [ErrActiveKey], and an unknown
+// kid with [ErrUnknownKey].
+func (kr *Keyring) Remove(kid string) error {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	s := kr.fresh()
+	if s.active.ID() == kid {
+		return fmt.Errorf("%w: rotate to another key before removing this one", ErrActiveKey)
+	}
+	pending := slices.DeleteFunc(slices.Clone(s.pending), func(k *SigningKey) bool { return k.ID() == kid })
+	retiring := slices.DeleteFunc(slices.Clone(s.retiring), func(r retiree) bool { return r.key.ID() == kid })
+	if len(pending) == len(s.pending) && len(retiring) == len(s.retiring) {
+		return ErrUnknownKey
+	}
+	kr.store(s.active, pending, retiring)
+	return nil
+}
+
+// replace makes active, pending and retiring the keys of the ring, as a key
+// directory lists them. It stores a new snapshot, and so changes
+// Generation, only if they differ from the ring's.
+func (kr *Keyring) replace(active *SigningKey, pending []*SigningKey, retiring []retiree) {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if s := kr.state.Load(); s != nil && s.holds(active, pending, retiring) {
+		return
+	}
+	kr.store(active, pending, retiring)
+}
+
+// holds reports whether s has exactly these keys in these roles, with the
+// same retire times.
+func (s *snapshot) holds(active *SigningKey, pending []*SigningKey, retiring []retiree) bool {
+	if !sameKey(s.active, active) || len(s.pending) != len(pending) || len(s.retiring) != len(retiring) {
+		return false
+	}
+	for i, k := range pending {
+		if !sameKey(s.pending[i], k) {
+			return false
+		}
+	}
+	for i, r := range retiring {
+		if !sameKey(s.retiring[i].key, r.key) || !s.retiring[i].until.Equal(r.until) {
+			return false
+		}
+	}
+	return true
 }
 
 // load returns the current snapshot, dropping retiring keys whose time has

@@ -329,3 +329,56 @@ func TestKeyringPrePublishedKeyServedBeforeItSigns(t *testing.T) {
 	assert.Equal(t, "b", signer())
 	assert.Equal(t, []string{"b", "a"}, jwksKIDs())
 }
+
+// Remove is the emergency exit: a published or retiring key stops verifying
+// at once, even for a token it signed that has not expired and that a
+// verifier has cached as verified.
+func TestKeyringRemove(t *testing.T) {
+	t.Parallel()
+	clock := newStepClock()
+	old, cur, next := signingKey(t, "old", jwks.ES256), signingKey(t, "cur", jwks.ES256), signingKey(t, "next", jwks.EdDSA)
+	ring := newRing(t, old, time.Hour, clock)
+	iss, err := token.NewIssuer(token.IssuerConfig{Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now})
+	require.NoError(t, err)
+	ver, err := token.NewVerifier(token.VerifierConfig{Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now, CacheSize: 64})
+	require.NoError(t, err)
+	leaked, err := iss.Execution(uuid.New())
+	require.NoError(t, err)
+	require.NoError(t, ring.Rotate(cur)) // old retires
+	require.NoError(t, ring.Publish(next))
+	_, err = ver.Verify(t.Context(), string(leaked))
+	require.NoError(t, err, "a retiring key verifies; the token is now cached")
+
+	tests := []struct {
+		name     string
+		kid      string
+		wantErr  error
+		wantKIDs []string
+	}{
+		{"the active key", "cur", jwks.ErrActiveKey, []string{"cur", "next", "old"}},
+		{"an unknown kid", "zz", jwks.ErrUnknownKey, []string{"cur", "next", "old"}},
+		{"a retiring key", "old", nil, []string{"cur", "next"}},
+		{"a removed key again", "old", jwks.ErrUnknownKey, []string{"cur", "next"}},
+		{"a published key", "next", nil, []string{"cur"}},
+	}
+	for _, tc := range tests {
+		gen := ring.Generation()
+		err := ring.Remove(tc.kid)
+		if tc.wantErr != nil {
+			require.ErrorIs(t, err, tc.wantErr, tc.name)
+			assert.Equal(t, gen, ring.Generation(), "%s: a failed Remove changes nothing", tc.name)
+		} else {
+			require.NoError(t, err, tc.name)
+			assert.NotEqual(t, gen, ring.Generation(), "%s: Generation changes", tc.name)
+			assert.False(t, ring.Holds(tc.kid), tc.name)
+		}
+		assert.Equal(t, tc.wantKIDs, kids(ring.PublicKeys()), tc.name)
+		assert.Same(t, cur, ring.Active(), tc.name)
+	}
+
+	_, err = ver.Verify(t.Context(), string(leaked))
+	require.ErrorIs(t, err, token.ErrUnknownKey, "refused at once, the verified-token cache included")
+	_, err = ring.LookupKey(t.Context(), "next", jwks.EdDSA)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+	require.NoError(t, ring.Rotate(next), "a removed kid may come back")
+}
