@@ -27,9 +27,12 @@ const (
 // CacheConfig configures a [Cache]. At least one of URLs and Keys is
 // required; every other zero value is a safe default.
 type CacheConfig struct {
-	// URLs are the JWK Set endpoints to fetch; their keys are merged. A kid
-	// found in more than one place (two URLs, or a URL and Keys) is ambiguous:
-	// every key with it is dropped and reported. If empty, only Keys are used.
+	// URLs are the JWK Set endpoints to fetch; their keys are merged. The
+	// same key (kid, alg and public key) found in more than one place (the
+	// replicas of one issuer, each serving its set, or a URL and Keys) is one
+	// key. A kid found with different keys is ambiguous: every key with it is
+	// dropped and reported, so tokens with that kid fail. If empty, only Keys
+	// are used.
 	URLs []string
 	// Keys are local verification keys, for example read with [ParseSet] from
 	// a file; they never go stale. If empty, only URLs are used.

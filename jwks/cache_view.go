@@ -89,6 +89,7 @@ func (c *Cache) publish(now time.Time) []error {
 			origin = append(origin, i)
 		}
 	}
+	keys, origin = withoutCopies(keys, origin)
 	var dropped []error
 	next.byKID = make(map[string]Key, len(keys))
 	for i, why := range unambiguous(keys) {
@@ -115,6 +116,27 @@ func (c *Cache) publish(now time.Time) []error {
 	return dropped
 }
 
+// withoutCopies drops every key that repeats an earlier one exactly (kid,
+// alg and public key): replicas that serve one key set at several URLs, or a
+// URL that serves a key also given in CacheConfig.Keys, hold one key, not a
+// conflict. A kid that comes with different keys stays ambiguous. origin
+// runs parallel to keys and is filtered with it.
+func withoutCopies(keys []Key, origin []int) ([]Key, []int) {
+	first := make(map[string]int, len(keys))
+	outKeys, outOrigin := keys[:0], origin[:0]
+	for i, k := range keys {
+		if k.id != "" {
+			if j, seen := first[k.id]; seen && samePublic(outKeys[j], k) {
+				continue
+			} else if !seen {
+				first[k.id] = len(outKeys)
+			}
+		}
+		outKeys, outOrigin = append(outKeys, k), append(outOrigin, origin[i])
+	}
+	return outKeys, outOrigin
+}
+
 // origin names where a key came from, for reports.
 func (c *Cache) origin(i int) string {
 	if i < 0 {
@@ -136,8 +158,7 @@ func sameKeys(a, b *view) bool {
 				return false
 			}
 		}
-		// sameKey compares kid, alg and public material only.
-		if !sameKey(&SigningKey{public: k}, &SigningKey{public: other}) {
+		if !samePublic(k, other) {
 			return false
 		}
 	}

@@ -309,16 +309,20 @@ func (s *snapshot) admit(k *SigningKey) error {
 
 // sameKey reports whether a and b are the same key: same kid, alg and
 // public material.
-func sameKey(a, b *SigningKey) bool {
-	if a.ID() != b.ID() || a.Algorithm() != b.Algorithm() {
+func sameKey(a, b *SigningKey) bool { return samePublic(a.public, b.public) }
+
+// samePublic reports whether a and b are the same verification key: same
+// kid, alg and material.
+func samePublic(a, b Key) bool {
+	if a.id != b.id || a.alg != b.alg {
 		return false
 	}
-	switch m := a.public.material.(type) {
+	switch m := a.material.(type) {
 	case []byte:
-		other, ok := b.public.material.([]byte)
+		other, ok := b.material.([]byte)
 		return ok && hmac.Equal(m, other)
 	case interface{ Equal(crypto.PublicKey) bool }:
-		return m.Equal(b.public.material)
+		return m.Equal(b.material)
 	}
 	return false
 }
