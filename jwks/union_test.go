@@ -1,0 +1,222 @@
+package jwks_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/token"
+)
+
+// unionEnv is a server's own keyring plus a Cache of another component's
+// JWK Set, joined in a Union, on one clock.
+type unionEnv struct {
+	clock  *stepClock
+	ring   *jwks.Keyring
+	own    *jwks.SigningKey
+	remote *stubJWKS
+	cache  *jwks.Cache
+	union  *jwks.Union
+}
+
+func newUnionEnv(t *testing.T, remote ...jwks.Key) *unionEnv {
+	t.Helper()
+	e := &unionEnv{clock: newStepClock(), own: signingKey(t, "self-7f3", jwks.ES256)}
+	e.ring = newRing(t, e.own, time.Hour, e.clock)
+	e.remote = newStubJWKS(t, remote...)
+	var err error
+	e.cache, err = jwks.NewCache(context.Background(), jwks.CacheConfig{
+		URLs: []string{e.remote.URL}, Now: e.clock.Now, Logger: testkit.ErrorLogger(func(error) {}),
+	})
+	require.NoError(t, err)
+	t.Cleanup(e.cache.Close)
+	e.union = jwks.NewUnion(e.ring, e.cache)
+	return e
+}
+
+func (e *unionEnv) verify(t *testing.T, k *jwks.SigningKey) error {
+	t.Helper()
+	iss, err := token.NewIssuer(token.IssuerConfig{Keys: k, Issuer: "iss", Audience: []string{"aud"}, Now: e.clock.Now})
+	require.NoError(t, err)
+	raw, err := iss.Processor("p")
+	require.NoError(t, err)
+	v, err := token.NewVerifier(token.VerifierConfig{Keys: e.union, Issuer: "iss", Audience: []string{"aud"}, Now: e.clock.Now})
+	require.NoError(t, err)
+	_, err = v.Verify(t.Context(), string(raw))
+	return err
+}
+
+// A server trusts its own keys and another component's: tokens of both
+// verify, and a token of its own never makes the Cache fetch, however long
+// after the cooldown it comes.
+func TestUnionOwnAndRemoteKeys(t *testing.T) {
+	t.Parallel()
+	other := signingKey(t, "other", jwks.EdDSA)
+	e := newUnionEnv(t, other.Public())
+	fetched := e.remote.hits.Load()
+
+	e.clock.Advance(10 * time.Minute) // past the cooldown, within MaxStale: a miss would fetch
+	require.NoError(t, e.verify(t, e.own))
+	require.NoError(t, e.verify(t, other))
+	assert.Equal(t, fetched, e.remote.hits.Load(), "no fetch for a kid a source holds")
+
+	next := signingKey(t, "next", jwks.EdDSA)
+	e.remote.setKeys(t, other.Public(), next.Public())
+	require.NoError(t, e.verify(t, next), "an unknown kid is fetched by the Cache, as on its own")
+	assert.Equal(t, fetched+1, e.remote.hits.Load())
+
+	require.ErrorIs(t, e.verify(t, signingKey(t, "stranger", jwks.ES256)), token.ErrUnknownKey)
+}
+
+// The same kid with two different keys fails closed for that kid, from
+// whichever side the token comes; the same key on both sides is one key.
+func TestUnionConflict(t *testing.T) {
+	t.Parallel()
+	clash := signingKey(t, "self-7f3", jwks.ES256) // the server's kid, another key
+	e := newUnionEnv(t, clash.Public())
+
+	for name, k := range map[string]*jwks.SigningKey{"own token": e.own, "remote token": clash} {
+		err := e.verify(t, k)
+		require.ErrorIs(t, err, token.ErrUnknownKey, name)
+	}
+	_, err := e.union.LookupKey(t.Context(), "self-7f3", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrUnknownKey)
+	require.ErrorIs(t, err, jwks.ErrInvalidKID, "a conflict says so")
+	assert.NotContains(t, err.Error(), "self-7f3", "no kid in the error")
+	assert.Empty(t, kids(e.union.PublicKeys()), "a conflicting kid is not published")
+
+	e.remote.setKeys(t, e.own.Public())
+	require.NoError(t, e.cache.Refresh(t.Context()))
+	require.NoError(t, e.verify(t, e.own), "the same key on both sides is one key")
+	assert.Equal(t, []string{"self-7f3"}, kids(e.union.PublicKeys()))
+}
+
+func TestUnionLookupRules(t *testing.T) {
+	t.Parallel()
+	remoteES, remoteEd := signingKey(t, "r-es", jwks.ES384), signingKey(t, "r-ed", jwks.EdDSA)
+	e := newUnionEnv(t, remoteES.Public(), remoteEd.Public())
+	tests := []struct {
+		name    string
+		kid     string
+		alg     jwks.Algorithm
+		want    string
+		wantErr error
+	}{
+		{name: "own kid", kid: "self-7f3", alg: jwks.ES256, want: "self-7f3"},
+		{name: "remote kid", kid: "r-ed", alg: jwks.EdDSA, want: "r-ed"},
+		{name: "own kid, other alg", kid: "self-7f3", alg: jwks.ES384, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "remote kid, other alg", kid: "r-es", alg: jwks.ES256, wantErr: jwks.ErrAlgorithmMismatch},
+		{name: "unknown kid", kid: "zz", alg: jwks.ES256, wantErr: jwks.ErrUnknownKey},
+		{name: "no kid, the only key of its alg (own)", alg: jwks.ES256, want: "self-7f3"},
+		{name: "no kid, the only key of its alg (remote)", alg: jwks.ES384, want: "r-es"},
+		{name: "no kid, no key of its alg", alg: jwks.RS256, wantErr: jwks.ErrUnknownKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := e.union.LookupKey(t.Context(), tc.kid, tc.alg)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, k.ID())
+		})
+	}
+
+	// A second ES256 key on the other side: a token without kid is ambiguous.
+	e.remote.setKeys(t, remoteES.Public(), remoteEd.Public(), signingKey(t, "r-es256", jwks.ES256).Public())
+	require.NoError(t, e.cache.Refresh(t.Context()))
+	_, err := e.union.LookupKey(t.Context(), "", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrKidRequired)
+}
+
+// A kid that no source holds while one of them cannot be read is not known
+// to be unknown: 503, not 401.
+func TestUnionUnavailableSource(t *testing.T) {
+	t.Parallel()
+	own := signingKey(t, "self-7f3", jwks.ES256)
+	down := newStubJWKS(t)
+	down.setHandler(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	cache, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
+		URLs: []string{down.URL}, StartWithoutKeys: true, Logger: testkit.ErrorLogger(func(error) {}),
+	})
+	require.NoError(t, err)
+	t.Cleanup(cache.Close)
+	u := jwks.NewUnion(newRing(t, own, time.Hour, newStepClock()), cache)
+
+	k, err := u.LookupKey(t.Context(), "self-7f3", jwks.ES256)
+	require.NoError(t, err, "own keys verify while the other side is down")
+	assert.Equal(t, "self-7f3", k.ID())
+	_, err = u.LookupKey(t.Context(), "other", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
+}
+
+// A Lookup of another kind is asked only when no source of this package
+// holds the kid, and what it returns is checked against what they hold by
+// then.
+func TestUnionForeignLookup(t *testing.T) {
+	t.Parallel()
+	own := signingKey(t, "self-7f3", jwks.ES256)
+	foreignKey := signingKey(t, "foreign", jwks.EdDSA).Public()
+	var calls atomic.Int64
+	foreign := jwks.LookupFunc(func(_ context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
+		calls.Add(1)
+		if kid == foreignKey.ID() {
+			return foreignKey, nil
+		}
+		return jwks.Key{}, jwks.ErrUnknownKey
+	})
+	static, err := jwks.NewStatic(own.Public())
+	require.NoError(t, err)
+	u := jwks.NewUnion(static, foreign)
+
+	_, err = u.LookupKey(t.Context(), "self-7f3", jwks.ES256)
+	require.NoError(t, err)
+	assert.Zero(t, calls.Load(), "not asked for a kid a holder has")
+	k, err := u.LookupKey(t.Context(), "foreign", jwks.EdDSA)
+	require.NoError(t, err)
+	assert.Equal(t, foreignKey, k)
+	assert.Equal(t, int64(1), calls.Load())
+
+	// The keyring gains the kid, with another key, while the foreign source
+	// is being asked: a conflict, not the foreign key.
+	ring := newRing(t, own, time.Hour, newStepClock())
+	late, lateElsewhere := signingKey(t, "late", jwks.ES256), signingKey(t, "late", jwks.ES256)
+	racing := jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) {
+		if err := ring.Publish(late); err != nil {
+			return jwks.Key{}, err
+		}
+		return lateElsewhere.Public(), nil
+	})
+	_, err = jwks.NewUnion(ring, racing).LookupKey(t.Context(), "late", jwks.ES256)
+	require.ErrorIs(t, err, jwks.ErrInvalidKID)
+}
+
+func TestUnionGeneration(t *testing.T) {
+	t.Parallel()
+	e := newUnionEnv(t, signingKey(t, "other", jwks.EdDSA).Public())
+	gen := e.union.Generation()
+
+	require.NoError(t, e.ring.Publish(signingKey(t, "next", jwks.ES256)))
+	assert.NotEqual(t, gen, e.union.Generation(), "own keys changed")
+	gen = e.union.Generation()
+
+	require.NoError(t, e.cache.Refresh(t.Context()))
+	assert.Equal(t, gen, e.union.Generation(), "same remote keys")
+	e.remote.setKeys(t, signingKey(t, "other2", jwks.EdDSA).Public())
+	require.NoError(t, e.cache.Refresh(t.Context()))
+	assert.NotEqual(t, gen, e.union.Generation(), "remote keys changed")
+}
+
+func TestNewUnionPanics(t *testing.T) {
+	t.Parallel()
+	assert.PanicsWithValue(t, "jwks: NewUnion without sources", func() { jwks.NewUnion() })
+	assert.PanicsWithValue(t, "jwks: NewUnion with a nil source", func() { jwks.NewUnion(nil) })
+}
