@@ -27,6 +27,9 @@ var (
 	ErrMalformed = errors.New("jwks: malformed key data")
 	// ErrConfig: an invalid configuration (CacheConfig, KeyringConfig, DirConfig).
 	ErrConfig = errors.New("jwks: invalid configuration")
+	// ErrNotExportable: a private key held by a crypto.Signer that does not
+	// give it out (a KMS or HSM key), asked to be written to a file.
+	ErrNotExportable = errors.New("jwks: private key cannot be exported")
 	// ErrActiveKey: the key signs now and cannot be removed; activate
 	// another key first.
 	ErrActiveKey = errors.New("jwks: key is active")

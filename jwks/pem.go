@@ -2,6 +2,9 @@ package jwks
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -24,19 +27,24 @@ const (
 // KEY"), or for an HMAC secret one line of base64url text without padding —
 // except a secret made from text ([NewTextSecret]), whose line is that text,
 // to be read back with [ReadTextSecret]. The kid and alg are not stored; name
-// them again when parsing.
+// them again when parsing. A key held by another crypto.Signer (a KMS or HSM
+// key) never leaves it: that fails with [ErrNotExportable].
 func MarshalPrivate(k *SigningKey) ([]byte, error) {
 	if k == nil || k.private == nil {
 		return nil, fmt.Errorf("%w: no key", ErrUnsupportedKey)
 	}
-	if secret, ok := k.private.([]byte); ok && k.text {
-		return append(append(make([]byte, 0, len(secret)+1), secret...), '\n'), nil
-	}
-	if secret, ok := k.private.([]byte); ok {
-		out := make([]byte, b64.EncodedLen(len(secret))+1)
-		b64.Encode(out, secret)
+	switch p := k.private.(type) {
+	case []byte:
+		if k.text {
+			return append(append(make([]byte, 0, len(p)+1), p...), '\n'), nil
+		}
+		out := make([]byte, b64.EncodedLen(len(p))+1)
+		b64.Encode(out, p)
 		out[len(out)-1] = '\n'
 		return out, nil
+	case *ecdsa.PrivateKey, *rsa.PrivateKey, ed25519.PrivateKey:
+	default:
+		return nil, fmt.Errorf("%w: key %s is held by a %T", ErrNotExportable, k.ID(), p)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(k.private)
 	if err != nil {
