@@ -30,6 +30,9 @@ var (
 	// ErrNotExportable: a private key held by a crypto.Signer that does not
 	// give it out (a KMS or HSM key), asked to be written to a file.
 	ErrNotExportable = errors.New("jwks: private key cannot be exported")
+	// ErrFileMode: a key directory file that others may read or the group
+	// may write.
+	ErrFileMode = errors.New("jwks: key file permissions too open")
 	// ErrActiveKey: the key signs now and cannot be removed; activate
 	// another key first.
 	ErrActiveKey = errors.New("jwks: key is active")
