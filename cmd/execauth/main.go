@@ -68,10 +68,11 @@ func (c *cli) commands() []command {
 	return []command{
 		{"keygen", "[-alg ALG] [-secret-text] [-airflow-kid] [-out FILE]", "make a signing key; print its kid", c.keygen},
 		{"jwks", "-key FILE [-key FILE ...] [-airflow-kid] [-out FILE]", "print the public JWK Set of key files", c.jwks},
-		{"mint", "-key FILE [-kid KID|-airflow-kid] [-secret-text [-insecure-short-secret]] -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-out FILE]", "mint a token", c.mint},
+		{"mint", "(-key FILE [-kid KID|-airflow-kid] [-secret-text [-insecure-short-secret]] | -keys DIR) -iss ISS -aud AUD[,AUD] -class CLASS -sub SUB [-ttl D] [-out FILE]", "mint a token", c.mint},
 		{"verify", "(-jwks FILE|URL | -key FILE [-kid KID|-airflow-kid] [-secret-text [-insecure-short-secret]]) -iss ISS -aud AUD[,AUD] [-class CLASS] [-accept-missing-scope] [-insecure-accept-missing-iss] [-redis URL] [TOKEN|-]", "verify a token; print its claims", c.verify},
-		{"serve", "[-addr HOST:PORT] -key FILE [-airflow-kid] [-secret-text [-insecure-short-secret]] -iss ISS -aud AUD[,AUD] [-jwks FILE|URL] [-accept-missing-scope] [-insecure-accept-missing-iss] [-redis URL]", "run the reference execution API", c.serve},
+		{"serve", "[-addr HOST:PORT] (-key FILE [-airflow-kid] [-secret-text [-insecure-short-secret]] | -keys DIR [-reload D]) -iss ISS -aud AUD[,AUD] [-jwks FILE|URL ...] [-ttl D] [-accept-missing-scope] [-insecure-accept-missing-iss] [-redis URL]", "run the reference execution API", c.serve},
 		{"revoke", "-redis URL (-sub SUB | TOKEN|-)", "revoke a subject's tokens, or one token, on every serve process", c.revokeCmd},
+		{"keys", "init|add|activate|remove|list -dir DIR [flags]", "manage a key directory shared by replicas", c.keys},
 		{"demo", "", "run the whole token flow against an in-process server", c.demo},
 	}
 }

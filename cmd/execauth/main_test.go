@@ -75,7 +75,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"jwks without key", []string{"jwks"}, errUsage, "-key is required"},
 		{"jwks of missing file", []string{"jwks", "-key", missing}, os.ErrNotExist, "missing.key"},
 		{"jwks of an HMAC secret", []string{"jwks", "-key", hmac}, jwks.ErrUnsupportedKey, "never published"},
-		{"mint without key", mint, errUsage, "-key is required"},
+		{"mint without key", mint, errUsage, "-key or -keys is required"},
 		{"mint without iss", []string{"mint", "-key", key, "-aud", "a", "-class", "workload", "-sub", taskA.String()}, errUsage, "-iss is required"},
 		{"mint with blank aud", append([]string{"mint", "-key", key}, "-iss", "i", "-aud", " , ", "-class", "execution", "-sub", taskA.String()), errUsage, "-aud names no audience"},
 		{"mint unknown class", []string{"mint", "-key", key, "-iss", "i", "-aud", "a", "-class", "admin", "-sub", "x"}, errUsage, "-class must be"},
@@ -94,7 +94,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"verify unknown class", []string{"verify", "-key", key, "-iss", "i", "-aud", "a", "-class", "root", "x.y.z"}, errUsage, "-class must be"},
 		{"verify with weak key", []string{"verify", "-key", weakRSA, "-iss", "i", "-aud", "a", "x.y.z"}, jwks.ErrWeakKey, "weak key"},
 		{"verify with a JWK Set that is not one", []string{"verify", "-jwks", key, "-iss", "i", "-aud", "a", "x.y.z"}, jwks.ErrMalformed, key},
-		{"serve without key", []string{"serve", "-iss", "i", "-aud", "a"}, errUsage, "-key is required"},
+		{"serve without key", []string{"serve", "-iss", "i", "-aud", "a"}, errUsage, "-key or -keys is required"},
 		{"serve with weak key", []string{"serve", "-key", weakHMAC, "-iss", "i", "-aud", "a"}, jwks.ErrWeakKey, "weak key"},
 		{"demo with an argument", []string{"demo", "now"}, errUsage, "unexpected argument"},
 	} {

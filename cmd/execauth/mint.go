@@ -19,17 +19,18 @@ import (
 // -airflow-kid puts the id Airflow derives for an RSA key.
 func (c *cli) mint(fs *flag.FlagSet) func(context.Context) error {
 	key := addKeyFlags(fs, "signing key `FILE` (from keygen)", true)
+	keyDir := fs.String("keys", "", "key directory `DIR` (from keys init), instead of -key: sign with its active key")
 	iss := fs.String("iss", "", "issuer (iss)")
 	aud := fs.String("aud", "", "audience (aud), comma-separated for several")
 	cls := fs.String("class", "", "token class: "+classNames())
 	sub := fs.String("sub", "", "subject (sub): the task id (a UUID) or, for a processor, its name")
 	ttl := fs.Duration("ttl", 0, "lifetime; if zero, the class default (workload 24h, execution 10m, processor 24h, parse 5m)")
 	out := fs.String("out", "", "write the token to `FILE` (atomically, mode 0600) instead of stdout")
-	return func(context.Context) error {
+	return func(ctx context.Context) error {
 		if err := noArgs(fs); err != nil {
 			return err
 		}
-		if err := required(fs, "key", "iss", "aud", "class", "sub"); err != nil {
+		if err := required(fs, "iss", "aud", "class", "sub"); err != nil {
 			return err
 		}
 		if err := key.check(); err != nil {
@@ -49,7 +50,7 @@ func (c *cli) mint(fs *flag.FlagSet) func(context.Context) error {
 		if _, err := uuid.Parse(*sub); class.TaskSubject && (err != nil || len(*sub) != 36) {
 			return usagef("-sub of a %s token must be a task id: a UUID in the 36-character form", class.Name)
 		}
-		sk, err := key.signing(c.stderr)
+		sk, err := c.mintKey(ctx, key, *keyDir)
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func TestParseTokensRefused(t *testing.T) {
 	foreign := testkit.Seeded(t, "", 9)
 	set, err := jwks.MarshalSet(foreign.Public())
 	require.NoError(t, err)
-	f := newAPIFixture(t, serverConfig{trusted: writeFile(t, t.TempDir(), "trusted.json", set)})
+	f := newAPIFixture(t, serverConfig{trusted: []string{writeFile(t, t.TempDir(), "trusted.json", set)}})
 	processor := bearer(f.mint(t, scope.Processor, "dag-processor", 0))
 	const body = `{"bundle":"demo_bundle","file":"dags/etl.py"}`
 	for _, tc := range []struct {

@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/token"
 )
 
 // serve runs the reference execution API until ctx ends (SIGINT or SIGTERM),
@@ -15,9 +18,13 @@ import (
 func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	key := addKeyFlags(fs, "signing key `FILE` (from keygen); its public half verifies tokens", false)
+	keyDir := fs.String("keys", "", "key directory `DIR` shared by replicas (from keys init), instead of -key: its active key signs, all its keys verify")
+	reload := fs.Duration("reload", jwks.DefaultReload, "how often to read the -keys directory again")
 	iss := fs.String("iss", "", "issuer (iss) of accepted and minted tokens")
 	aud := fs.String("aud", "", "audiences (aud), comma-separated")
-	trusted := fs.String("jwks", "", "JWK Set `FILE or URL` of other components' keys for the same issuer")
+	var trusted listFlag
+	fs.Var(&trusted, "jwks", "JWK Set `FILE or URL` of other components' keys for the same issuer (repeat for several)")
+	ttl := fs.Duration("ttl", 0, "lifetime of the execution tokens handed out; if zero, 10m")
 	redisURL := fs.String("redis", "", "share revocations, first exchanges and tasks with other serve processes through Redis at `URL` (redis://HOST:PORT/DB)")
 	compat := addCompatFlags(fs)
 	return func(ctx context.Context) error {
@@ -27,20 +34,25 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 		if err := key.check(); err != nil {
 			return err
 		}
-		if err := required(fs, "key", "iss", "aud"); err != nil {
+		if err := required(fs, "iss", "aud"); err != nil {
 			return err
 		}
 		audience, err := audience(*aud)
 		if err != nil {
 			return err
 		}
-		sk, err := key.signing(c.stderr)
+		if *ttl < 0 || *ttl%time.Second != 0 {
+			return usagef("-ttl must be whole seconds and not negative")
+		}
+		log := slog.New(slog.NewTextHandler(c.stderr, nil))
+		keys, done, err := signingKeys(ctx, key, *keyDir, *reload, log, c.stderr)
 		if err != nil {
 			return err
 		}
-		log := slog.New(slog.NewTextHandler(c.stderr, nil))
+		defer done()
+		sk := keys.Active()
 		cfg := serverConfig{
-			key: sk, issuer: *iss, audience: audience, trusted: *trusted, log: log,
+			keys: keys, issuer: *iss, audience: audience, trusted: trusted, log: log, ttl: token.Lifetimes{Execution: *ttl},
 			missingScope: compat.missingScope, missingIss: compat.missingIss,
 		}
 		if *redisURL != "" {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -23,18 +22,22 @@ import (
 // serverConfig is what the reference execution API is built from.
 type serverConfig struct {
 	// key signs the execution tokens the server hands out; its public half
-	// verifies tokens and is served as the JWK Set. Required.
+	// verifies tokens and is served as the JWK Set. Required unless keys is
+	// set.
 	key *jwks.SigningKey
+	// keys replaces key with keys that change: a key directory (-keys). Its
+	// active key signs; every key it holds verifies and is served.
+	keys ownKeys
 	// issuer is the iss of every accepted and minted token. Required.
 	issuer string
 	// audience lists the accepted aud values; minted tokens carry them too.
 	// Required.
 	audience []string
-	// trusted is a JWK Set file or http(s) URL of keys that other components
-	// mint with, for the same issuer name (Airflow's trusted_jwks_url). Their
-	// tokens verify but are never reissued or exchanged. If empty, only key
-	// verifies.
-	trusted string
+	// trusted are JWK Set files or http(s) URLs of keys that other
+	// components mint with, for the same issuer name (Airflow's
+	// trusted_jwks_url). Their tokens verify but are never reissued or
+	// exchanged. If empty, only the server's own keys verify.
+	trusted []string
 	// ttl is the lifetime of minted tokens per class. Zero fields use the
 	// defaults.
 	ttl token.Lifetimes
@@ -63,14 +66,16 @@ type server struct {
 	http.Handler
 	issuer   *token.Issuer
 	verifier *token.Verifier
-	keys     *jwks.Cache
+	keys     *jwks.Cache // the trusted keys; nil without -jwks
 	revoked  *revoke.List
 }
 
-// Close stops the background refresh of a -jwks URL and the revocation
+// Close stops the background refresh of -jwks URLs and the revocation
 // list's sync.
 func (s *server) Close() {
-	s.keys.Close()
+	if s.keys != nil {
+		s.keys.Close()
+	}
 	s.revoked.Close()
 }
 
@@ -99,14 +104,15 @@ func sharedState(ctx context.Context, client redis.UniversalClient, now func() t
 // fails to start rather than start answering 503. ctx bounds that fetch and
 // the refreshes after it.
 func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
-	if cfg.key == nil {
-		return nil, errors.New("no signing key")
+	own, err := cfg.ownKeys()
+	if err != nil {
+		return nil, err
 	}
 	if cfg.log == nil {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
 	issuer, err := token.NewIssuer(token.IssuerConfig{
-		Keys: cfg.key, Issuer: cfg.issuer, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.now, Classes: classes,
+		Keys: own, Issuer: cfg.issuer, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.now, Classes: classes,
 	})
 	if err != nil {
 		return nil, err
@@ -128,36 +134,19 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		return nil, err
 	}
 	a.reissuer = re
-	// Only the server's own key is published: an HMAC secret never is (the
+	// Only the server's own keys are published: an HMAC secret never is (the
 	// set is then empty), and trusted keys are their owners' to publish.
-	own := cfg.key.Public()
-	published, err := jwks.NewStatic(own)
-	if err != nil {
-		return nil, err
-	}
-	report := func(err error) { cfg.log.Warn("trusted JWK Set", "err", err) }
-	kc := jwks.CacheConfig{Keys: []jwks.Key{own}, Logger: cfg.log, Now: cfg.now}
-	switch {
-	case isURL(cfg.trusted):
-		kc.URLs = []string{cfg.trusted}
-	case cfg.trusted != "":
-		others, err := readKeySet(cfg.trusted, report)
-		if err != nil {
-			return nil, err
-		}
-		kc.Keys = append(kc.Keys, others...)
-	}
-	algs := jwks.DefaultAlgorithms()
-	if !slices.Contains(algs, own.Algorithm()) {
-		algs = append(algs, own.Algorithm()) // an HMAC key must be listed explicitly
-	}
-	keys, err := jwks.NewCache(ctx, kc)
+	keys, verify, err := trust(ctx, own, cfg.trusted, cfg.log, cfg.now)
 	if err != nil {
 		list.Close()
 		return nil, err
 	}
+	algs := jwks.DefaultAlgorithms()
+	if alg := own.Active().Algorithm(); !slices.Contains(algs, alg) {
+		algs = append(algs, alg) // an HMAC key must be listed explicitly
+	}
 	verifier, err := token.NewVerifier(token.VerifierConfig{
-		Keys: keys, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now, Classes: classes,
+		Keys: verify, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now, Classes: classes,
 		AcceptMissingScope: cfg.missingScope, InsecureAcceptMissingIssuer: cfg.missingIss,
 		Revocations: list,
 	})
@@ -165,7 +154,9 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		err = token.CheckLifetimes(issuer, verifier) // it must accept what it hands out
 	}
 	if err != nil {
-		keys.Close()
+		if keys != nil {
+			keys.Close()
+		}
 		list.Close()
 		return nil, err
 	}
@@ -188,7 +179,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	readers := []scope.Scope{scope.Execution, scope.Processor, parseClass}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", health)
-	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(published, 0))
+	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(own, 0))
 	mux.Handle("PATCH /task-instances/{id}/run", route([]scope.Scope{scope.Workload, scope.Execution}, true, a.run))
 	mux.Handle("PUT /task-instances/{id}/heartbeat", route([]scope.Scope{scope.Execution}, true, a.heartbeat))
 	mux.Handle("PATCH /task-instances/{id}/state", route([]scope.Scope{scope.Execution}, true, a.state))

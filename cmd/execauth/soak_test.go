@@ -111,7 +111,7 @@ func TestSoak(t *testing.T) {
 	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s.srv, err = newServer(t.Context(), serverConfig{
-		key: key, issuer: testIss, audience: []string{testAud}, trusted: trusted.URL + "/jwks.json",
+		key: key, issuer: testIss, audience: []string{testAud}, trusted: []string{trusted.URL + "/jwks.json"},
 		ttl: soakTTL, now: clock.Now, log: log, observe: s.observe,
 	})
 	require.NoError(t, err)

@@ -45,7 +45,7 @@ func TestServerTrustedKeys(t *testing.T) {
 				t.Cleanup(hs.Close)
 				trusted = hs.URL + "/jwks.json"
 			}
-			f := newAPIFixture(t, serverConfig{trusted: trusted})
+			f := newAPIFixture(t, serverConfig{trusted: []string{trusted}})
 			ext, err := token.NewIssuer(token.IssuerConfig{Keys: external, Issuer: testIss, Audience: []string{testAud}, Now: f.clock.Now})
 			require.NoError(t, err)
 			a := taskA.String()
@@ -100,7 +100,7 @@ func TestServerTrustedKeysUnavailable(t *testing.T) {
 	t.Cleanup(down.Close)
 
 	_, err := newServer(context.Background(), serverConfig{
-		key: testkit.Seeded(t, "", 1), issuer: testIss, audience: []string{testAud}, trusted: down.URL + "/jwks.json",
+		key: testkit.Seeded(t, "", 1), issuer: testIss, audience: []string{testAud}, trusted: []string{down.URL + "/jwks.json"},
 	})
 	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
 	assert.Equal(t, int32(1), hits.Load())
@@ -118,7 +118,8 @@ func TestServerTrustedKeyFileProblems(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	own := testkit.Seeded(t, "", 1)
-	clash, err := jwks.MarshalSet(own.Public())
+	other := testkit.Seeded(t, own.ID(), 2) // the server's kid, another key
+	clash, err := jwks.MarshalSet(other.Public())
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name    string
@@ -128,11 +129,11 @@ func TestServerTrustedKeyFileProblems(t *testing.T) {
 		{"missing file", filepath.Join(dir, "missing.json"), os.ErrNotExist},
 		{"not a JWK Set", writeFile(t, dir, "bad.json", []byte(`{"kty":"OKP"}`)), jwks.ErrMalformed},
 		{"no usable key", writeFile(t, dir, "empty.json", []byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)), jwks.ErrUnsupportedKey},
-		{"the server's own kid", writeFile(t, dir, "own.json", clash), jwks.ErrInvalidKID},
+		{"the server's own kid with another key", writeFile(t, dir, "own.json", clash), jwks.ErrInvalidKID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := newServer(context.Background(), serverConfig{key: own, issuer: testIss, audience: []string{testAud}, trusted: tc.trusted})
+			_, err := newServer(context.Background(), serverConfig{key: own, issuer: testIss, audience: []string{testAud}, trusted: []string{tc.trusted}})
 			require.ErrorIs(t, err, tc.wantErr)
 		})
 	}
