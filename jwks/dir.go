@@ -2,7 +2,6 @@ package jwks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -297,8 +296,11 @@ func (d *Dir) Reload(ctx context.Context) error {
 // swapping versions) is tried once more.
 func (d *Dir) reloadLocked(ctx context.Context) error {
 	st, err := d.read(ctx)
-	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && d.manifestChanged(st) {
+	if err != nil && ctx.Err() == nil && d.manifestChanged(st) {
 		st, err = d.read(ctx)
+	}
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // a read cut short says nothing about the directory
 	}
 	if err != nil {
 		d.err.Store(&loadError{err})

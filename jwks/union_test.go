@@ -30,6 +30,12 @@ func newUnionEnv(t *testing.T, remote ...jwks.Key) *unionEnv {
 	t.Helper()
 	e := &unionEnv{clock: newStepClock(), own: signingKey(t, "self-7f3", jwks.ES256)}
 	e.ring = newRing(t, e.own, time.Hour, e.clock)
+	return e.join(t, e.ring, remote...)
+}
+
+// join makes the union of own and a Cache of remote.
+func (e *unionEnv) join(t *testing.T, own jwks.Lookup, remote ...jwks.Key) *unionEnv {
+	t.Helper()
 	e.remote = newStubJWKS(t, remote...)
 	var err error
 	e.cache, err = jwks.NewCache(context.Background(), jwks.CacheConfig{
@@ -37,7 +43,7 @@ func newUnionEnv(t *testing.T, remote ...jwks.Key) *unionEnv {
 	})
 	require.NoError(t, err)
 	t.Cleanup(e.cache.Close)
-	e.union = jwks.NewUnion(e.ring, e.cache)
+	e.union = jwks.NewUnion(own, e.cache)
 	return e
 }
 
@@ -53,13 +59,27 @@ func (e *unionEnv) verify(t *testing.T, k *jwks.SigningKey) error {
 	return err
 }
 
-// A server trusts its own keys and another component's: tokens of both
-// verify, and a token of its own never makes the Cache fetch, however long
-// after the cooldown it comes.
+// A server trusts its own keys (a keyring, or a key directory) and another
+// component's: tokens of both verify, and a token of its own never makes the
+// Cache fetch, however long after the cooldown it comes.
 func TestUnionOwnAndRemoteKeys(t *testing.T) {
 	t.Parallel()
-	other := signingKey(t, "other", jwks.EdDSA)
-	e := newUnionEnv(t, other.Public())
+	for _, own := range []string{"keyring", "key directory"} {
+		t.Run(own, func(t *testing.T) {
+			t.Parallel()
+			other := signingKey(t, "other", jwks.EdDSA)
+			e := newUnionEnv(t, other.Public())
+			if own == "key directory" {
+				d := newDirEnv(t)
+				e.own = d.a
+				e.join(t, d.dir, other.Public())
+			}
+			testUnionOwnAndRemoteKeys(t, e, other)
+		})
+	}
+}
+
+func testUnionOwnAndRemoteKeys(t *testing.T, e *unionEnv, other *jwks.SigningKey) {
 	fetched := e.remote.hits.Load()
 
 	e.clock.Advance(10 * time.Minute) // past the cooldown, within MaxStale: a miss would fetch

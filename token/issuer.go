@@ -19,10 +19,11 @@ import (
 
 // IssuerConfig configures an [Issuer].
 type IssuerConfig struct {
-	// Keys signs tokens: a *jwks.SigningKey, or a *jwks.Keyring whose active
-	// key may change while the Issuer is in use. Required. A Keyring's
-	// RetireAfter must cover the longest TTL plus MaxLeeway, or NewIssuer
-	// fails: a rotated-out key would stop verifying tokens it signed.
+	// Keys signs tokens: a *jwks.SigningKey, or a *jwks.Keyring or *jwks.Dir
+	// whose active key may change while the Issuer is in use. Required. A
+	// keyring's or key directory's RetireAfter must cover the longest TTL
+	// plus MaxLeeway, or NewIssuer fails: a rotated-out key would stop
+	// verifying tokens it signed.
 	Keys jwks.SigningKeys
 	// Issuer is the iss claim of every token. Required.
 	Issuer string

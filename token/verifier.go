@@ -22,8 +22,8 @@ const (
 // required; every other zero value is a safe default.
 type VerifierConfig struct {
 	// Keys finds the verification key for a token's kid and alg: a
-	// *jwks.Cache (remote JWKS), *jwks.Keyring (own keys) or *jwks.Static.
-	// Required.
+	// *jwks.Cache (remote JWKS), *jwks.Keyring or *jwks.Dir (own keys),
+	// *jwks.Static, or a *jwks.Union of them. Required.
 	Keys jwks.Lookup
 	// Issuer is the only accepted iss. Required.
 	Issuer string
