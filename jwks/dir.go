@@ -153,6 +153,7 @@ var (
 	_ SigningKeys = (*Dir)(nil)
 	_ Lookup      = (*Dir)(nil)
 	_ PublicKeys  = (*Dir)(nil)
+	_ Lister      = (*Dir)(nil)
 )
 
 // OpenDir validates cfg, reads the key directory and starts polling it
@@ -255,6 +256,15 @@ func (d *Dir) PublicKeys() []Key { return d.ring.PublicKeys() }
 func (d *Dir) Generation() uint64 { return d.ring.Generation() }
 
 func (d *Dir) held(kid string) (Key, bool) { return d.ring.held(kid) }
+
+// ListKeys returns the keys that verify now, as [Keyring.ListKeys] does.
+func (d *Dir) ListKeys() ([]Key, bool) { return d.ring.ListKeys() }
+
+// RetireAfter returns how long a key replaced by [Dir.Activate] keeps
+// verifying, defaults applied. token.NewIssuer checks it against the
+// longest lifetime it mints. Activations made elsewhere (keys activate
+// -retire-after) choose their own.
+func (d *Dir) RetireAfter() time.Duration { return d.retireAfter }
 
 // Err returns why the last read of the directory failed, or nil if it
 // succeeded. While it is not nil, the Dir serves the last good state.

@@ -28,7 +28,9 @@ type dirEnv struct {
 	a, b  *jwks.SigningKey
 }
 
-const testRetireAfter = 10*time.Minute + token.DefaultLeeway
+// testRetireAfter covers the ten-minute tokens of tokens() with the largest
+// leeway.
+const testRetireAfter = token.DefaultExecutionTTL + token.MaxLeeway
 
 func newDirEnv(t *testing.T) *dirEnv {
 	t.Helper()
@@ -75,14 +77,18 @@ func states(d *jwks.Dir) map[string]jwks.KeyState {
 	return out
 }
 
-// tokens returns an issuer and a verifier (with a verified-token cache)
-// over keys, on clock.
+// tokens returns an issuer of ten-minute tokens and a verifier (with a
+// verified-token cache) over keys, on clock.
 func tokens(t testing.TB, keys interface {
 	jwks.SigningKeys
 	jwks.Lookup
 }, clock *stepClock) (*token.Issuer, *token.Verifier) {
 	t.Helper()
-	iss, err := token.NewIssuer(token.IssuerConfig{Keys: keys, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now})
+	ttl := token.DefaultExecutionTTL
+	iss, err := token.NewIssuer(token.IssuerConfig{
+		Keys: keys, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now,
+		TTL: token.Lifetimes{Workload: ttl, Execution: ttl, Processor: ttl},
+	})
 	require.NoError(t, err)
 	ver, err := token.NewVerifier(token.VerifierConfig{Keys: keys, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now, CacheSize: 64})
 	require.NoError(t, err)
@@ -259,4 +265,24 @@ func TestDirRefuses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 3, "no file left by a failed call")
 	assert.Equal(t, e.a.ID(), e.dir.Active().ID())
+}
+
+// A key directory is checked as a keyring is: an issuer whose tokens
+// outlive what Activate lets a replaced key verify is refused.
+func TestDirRetireAfterCoversLifetimes(t *testing.T) {
+	t.Parallel()
+	e := newDirEnv(t)
+	assert.Equal(t, testRetireAfter, e.dir.RetireAfter())
+	_, err := token.NewIssuer(token.IssuerConfig{Keys: e.dir, Issuer: "iss", Audience: []string{"aud"}}) // 24h tokens
+	require.ErrorIs(t, err, token.ErrConfig)
+	cfg := e.config()
+	cfg.RetireAfter = 0 // the default, 24h5m
+	d, err := jwks.OpenDir(t.Context(), cfg)
+	require.NoError(t, err)
+	defer d.Close()
+	_, err = token.NewIssuer(token.IssuerConfig{Keys: d, Issuer: "iss", Audience: []string{"aud"}})
+	require.NoError(t, err)
+	keys, complete := d.ListKeys()
+	assert.True(t, complete)
+	assert.Equal(t, []string{e.a.ID(), e.b.ID()}, kids(keys))
 }

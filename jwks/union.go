@@ -37,6 +37,7 @@ type Union struct {
 var (
 	_ Lookup     = (*Union)(nil)
 	_ PublicKeys = (*Union)(nil)
+	_ Lister     = (*Union)(nil)
 )
 
 // holder is a key set that tells, without I/O and without waiting, which
@@ -171,6 +172,25 @@ func (u *Union) PublicKeys() []Key {
 		}
 	}
 	return out
+}
+
+// ListKeys returns the keys of the sources, each once, for the checks of
+// token.NewVerifier. The list is complete only when every source is a
+// [Lister] whose list is.
+func (u *Union) ListKeys() ([]Key, bool) {
+	var all []Key
+	complete := true
+	for _, s := range u.sources {
+		l, ok := s.(Lister)
+		if !ok {
+			complete = false
+			continue
+		}
+		keys, c := l.ListKeys()
+		all, complete = append(all, keys...), complete && c
+	}
+	all, _ = withoutCopies(all, make([]int, len(all)))
+	return all, complete
 }
 
 // Generation changes whenever the generation of a source changes: it is

@@ -240,3 +240,25 @@ func TestNewUnionPanics(t *testing.T) {
 	assert.PanicsWithValue(t, "jwks: NewUnion without sources", func() { jwks.NewUnion() })
 	assert.PanicsWithValue(t, "jwks: NewUnion with a nil source", func() { jwks.NewUnion(nil) })
 }
+
+// A Union lists its keys for the verifier's checks: complete when every
+// source is, so an allow-list that no key meets is refused at construction.
+func TestUnionListKeys(t *testing.T) {
+	t.Parallel()
+	es, ed := signingKey(t, "es", jwks.ES256), signingKey(t, "ed", jwks.EdDSA)
+	a, err := jwks.NewStatic(es.Public())
+	require.NoError(t, err)
+	b, err := jwks.NewStatic(es.Public(), ed.Public())
+	require.NoError(t, err)
+	keys, complete := jwks.NewUnion(a, b).ListKeys()
+	assert.True(t, complete)
+	assert.Equal(t, []string{"es", "ed"}, kids(keys), "each key once")
+	_, err = token.NewVerifier(token.VerifierConfig{
+		Keys: jwks.NewUnion(a, b), Issuer: "iss", Audience: []string{"aud"}, Algorithms: []jwks.Algorithm{jwks.RS256},
+	})
+	require.ErrorIs(t, err, token.ErrConfig)
+
+	foreign := jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) { return jwks.Key{}, jwks.ErrUnknownKey })
+	_, complete = jwks.NewUnion(a, foreign).ListKeys()
+	assert.False(t, complete, "a Lookup that cannot list makes the list incomplete")
+}

@@ -40,12 +40,13 @@ const (
 )
 
 // TestFleetRotation is the rotation soak with real processes: three
-// `execauth serve -keys DIR -reload 200ms` replicas share one key directory,
-// workers run tasks through all of them (run exchange, heartbeats, reads on
-// the other replicas with the same chain, a reissue on every call), a
-// scheduler mints workload tokens from the same directory, and another
-// service verifies every token handed out through a jwks.Cache of all three
-// JWK Set URLs. Meanwhile the test, as an operator, rotates with the CLI:
+// `execauth serve -keys DIR -reload 200ms` replicas share one key directory
+// (and, through Redis, their task table), workers run tasks through all of
+// them (each call of a task — run exchange, heartbeats, a connection read —
+// on the next replica, with a reissue on every call), a scheduler mints
+// workload tokens from the same directory, and another service verifies
+// every token handed out through a jwks.Cache of all three JWK Set URLs.
+// Meanwhile the test, as an operator, rotates with the CLI:
 //
 //  1. keys add K2; wait until every replica and the remote verifier know it;
 //     keys activate K2 (K1 retires); wait until K1's retire time, when every
@@ -70,9 +71,10 @@ func TestFleetRotation(t *testing.T) {
 		statuses: map[int]int{}, issuedBy: map[string]map[string]int{}, remoteKID: map[string]int{},
 	}
 	t.Cleanup(f.client.CloseIdleConnections)
+	rds := startRedis(t) // the replicas share their task table, so any of them serves any task
 	for i := range fleetReplicas {
 		r := startReplica(t, bin, fmt.Sprintf("replica-%d", i+1), "-keys", dir, "-reload", fleetReload.String(),
-			"-ttl", fleetTTL.String(), "-iss", testIss, "-aud", testAud)
+			"-ttl", fleetTTL.String(), "-iss", testIss, "-aud", testAud, "-redis", "redis://"+rds.addr()+"/0")
 		f.replicas = append(f.replicas, r)
 		f.issuedBy[r.name] = map[string]int{}
 	}

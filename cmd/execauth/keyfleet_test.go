@@ -260,9 +260,9 @@ func (f *fleetRun) verifiedRemotely(kid string) int {
 
 // call sends a request with tok to r and checks the status. It returns
 // the token to use next (the one handed back, if any) and whether the call
-// went as expected; false without a failure when r drains.
+// went as expected; false without a failure when r is nil or drains.
 func (f *fleetRun) call(r *replica, method, path, tok, body string, want int) (string, bool) {
-	if !r.acquire() {
+	if r == nil || !r.acquire() {
 		return tok, false
 	}
 	defer r.release()
@@ -310,38 +310,45 @@ func (f *fleetRun) call(r *replica, method, path, tok, body string, want int) (s
 	return fresh, true
 }
 
-// worker runs tasks until stop: a workload token from the scheduler, the
-// run exchange and heartbeats on one replica (the task's state lives
-// there), then a connection read on each other replica with the same
-// chain. Every call reissues, so the chain moves to the active key.
+// worker runs tasks until stop: a workload token from the scheduler, then
+// the run exchange, three heartbeats and a connection read, each on the
+// next live replica in turn (they share their task table through Redis), so
+// that every replica verifies and reissues every chain. Every call hands
+// back a token signed by the active key of the replica that answered.
 func (f *fleetRun) worker(n int, stop <-chan struct{}) {
 	const maxTasks = 5000
-	for i := 0; i < maxTasks; i++ {
+	turn := n
+	next := func() *replica {
+		live := f.live()
+		if len(live) == 0 {
+			return nil
+		}
+		turn++
+		return live[turn%len(live)]
+	}
+	for range maxTasks {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		live := f.live()
-		if len(live) == 0 {
-			return
-		}
-		home := live[(n+i)%len(live)]
 		id := uuid.New()
 		wl, err := f.sched.Workload(id)
 		if err != nil {
 			f.fail("scheduler: %v", err)
 			return
 		}
-		tok, ok := f.call(home, http.MethodPatch, taskPath(id.String(), "run"), string(wl),
+		r := next()
+		if r == nil {
+			return
+		}
+		tok, ok := f.call(r, http.MethodPatch, taskPath(id.String(), "run"), string(wl),
 			fmt.Sprintf(`{"hostname":"fleet-%d","pid":%d}`, n, 100+n), http.StatusOK)
 		for beat := 0; ok && beat < 3; beat++ {
-			tok, ok = f.call(home, http.MethodPut, taskPath(id.String(), "heartbeat"), tok, "", http.StatusNoContent)
+			tok, ok = f.call(next(), http.MethodPut, taskPath(id.String(), "heartbeat"), tok, "", http.StatusNoContent)
 		}
-		for _, other := range live {
-			if ok && other != home {
-				tok, ok = f.call(other, http.MethodGet, "/connections/"+demoConn, tok, "", http.StatusOK)
-			}
+		if ok {
+			_, _ = f.call(next(), http.MethodGet, "/connections/"+demoConn, tok, "", http.StatusOK)
 		}
 	}
 }
