@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
@@ -94,7 +95,7 @@ func TestDirKeepsLastGoodState(t *testing.T) {
 		}, jwks.ErrMalformed},
 		{"empty key file", func(t *testing.T, e *dirEnv) { e.write(t, e.b.ID()+".pem", nil) }, jwks.ErrMalformed},
 		{"key file of another algorithm", func(t *testing.T, e *dirEnv) {
-			require.NoError(t, jwks.WriteSigningKey(filepath.Join(e.path, e.b.ID()+".pem"), signingKey(t, "", jwks.ES256)))
+			require.NoError(t, jwks.WriteSigningKey(filepath.Join(e.path, e.b.ID()+".pem"), testkit.Key(t, jwks.ES256, "")))
 		}, jwks.ErrKeyMismatch},
 		{"key file readable by others", func(t *testing.T, e *dirEnv) {
 			require.NoError(t, os.Chmod(filepath.Join(e.path, e.b.ID()+".pem"), 0o644))
@@ -162,7 +163,7 @@ func TestDirIgnoresFilesTheManifestDoesNotName(t *testing.T) {
 	gen := e.dir.Generation()
 	// A writer between its two steps: the key file is there, the manifest
 	// does not name it yet. And a temporary file of an interrupted write.
-	next := signingKey(t, "", jwks.ES256)
+	next := testkit.Key(t, jwks.ES256, "")
 	require.NoError(t, jwks.WriteSigningKey(filepath.Join(e.path, next.ID()+".pem"), next))
 	e.write(t, ".keys.json.tmp-123", []byte("{"))
 	require.NoError(t, e.dir.Reload(t.Context()))
@@ -232,7 +233,7 @@ func TestDirEmergencyRemoval(t *testing.T) {
 	}
 
 	// Another key's file is broken meanwhile: the directory cannot load.
-	other := signingKey(t, "", jwks.EdDSA)
+	other := testkit.Key(t, jwks.EdDSA, "")
 	require.NoError(t, e.dir.Publish(t.Context(), other))
 	require.NoError(t, os.Chmod(filepath.Join(e.path, other.ID()+".pem"), 0o644))
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
 	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
@@ -22,7 +23,7 @@ import (
 // EdDSA key b, opened without polling on a step clock.
 type dirEnv struct {
 	path  string
-	clock *stepClock
+	clock *authtest.Clock
 	errs  *testkit.Errors
 	dir   *jwks.Dir
 	a, b  *jwks.SigningKey
@@ -34,8 +35,8 @@ const testRetireAfter = token.DefaultExecutionTTL + token.MaxLeeway
 
 func newDirEnv(t *testing.T) *dirEnv {
 	t.Helper()
-	e := &dirEnv{path: filepath.Join(t.TempDir(), "keys"), clock: newStepClock(), errs: &testkit.Errors{}}
-	e.a, e.b = signingKey(t, "", jwks.ES256), signingKey(t, "", jwks.EdDSA)
+	e := &dirEnv{path: filepath.Join(t.TempDir(), "keys"), clock: authtest.NewClock(t0), errs: &testkit.Errors{}}
+	e.a, e.b = testkit.Key(t, jwks.ES256, ""), testkit.Key(t, jwks.EdDSA, "")
 	var err error
 	e.dir, err = jwks.InitDir(t.Context(), e.config(), e.a)
 	require.NoError(t, err)
@@ -82,7 +83,7 @@ func states(d *jwks.Dir) map[string]jwks.KeyState {
 func tokens(t testing.TB, keys interface {
 	jwks.SigningKeys
 	jwks.Lookup
-}, clock *stepClock) (*token.Issuer, *token.Verifier) {
+}, clock *authtest.Clock) (*token.Issuer, *token.Verifier) {
 	t.Helper()
 	ttl := token.DefaultExecutionTTL
 	iss, err := token.NewIssuer(token.IssuerConfig{
@@ -218,7 +219,7 @@ func TestDirFollowsAnotherWriter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, e.b.ID(), c.KeyID())
 
-	next := signingKey(t, "", jwks.ES384)
+	next := testkit.Key(t, jwks.ES384, "")
 	require.NoError(t, e.dir.Publish(t.Context(), next))
 	require.Eventually(t, func() bool { return replica.Holds(next.ID()) }, 10*time.Second, time.Millisecond)
 	assert.NoError(t, replica.Err())

@@ -335,8 +335,8 @@ func TestKeyringPrePublishedKeyServedBeforeItSigns(t *testing.T) {
 // verifier has cached as verified.
 func TestKeyringRemove(t *testing.T) {
 	t.Parallel()
-	clock := newStepClock()
-	old, cur, next := signingKey(t, "old", jwks.ES256), signingKey(t, "cur", jwks.ES256), signingKey(t, "next", jwks.EdDSA)
+	clock := authtest.NewClock(t0)
+	old, cur, next := testkit.Key(t, jwks.ES256, "old"), testkit.Key(t, jwks.ES256, "cur"), testkit.Key(t, jwks.EdDSA, "next")
 	ring := newRing(t, old, time.Hour, clock)
 	iss, _ := tokenPair(t, ring, clock)
 	ver, err := token.NewVerifier(token.VerifierConfig{Keys: ring, Issuer: "iss", Audience: []string{"aud"}, Now: clock.Now, CacheSize: 64})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/authtest"
 	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
@@ -18,17 +19,17 @@ import (
 // unionEnv is a server's own keyring plus a Cache of another component's
 // JWK Set, joined in a Union, on one clock.
 type unionEnv struct {
-	clock  *stepClock
+	clock  *authtest.Clock
 	ring   *jwks.Keyring
 	own    *jwks.SigningKey
-	remote *stubJWKS
+	remote *testkit.KeyServer
 	cache  *jwks.Cache
 	union  *jwks.Union
 }
 
 func newUnionEnv(t *testing.T, remote ...jwks.Key) *unionEnv {
 	t.Helper()
-	e := &unionEnv{clock: newStepClock(), own: signingKey(t, "self-7f3", jwks.ES256)}
+	e := &unionEnv{clock: authtest.NewClock(t0), own: testkit.Key(t, jwks.ES256, "self-7f3")}
 	e.ring = newRing(t, e.own, time.Hour, e.clock)
 	return e.join(t, e.ring, remote...)
 }
@@ -36,7 +37,7 @@ func newUnionEnv(t *testing.T, remote ...jwks.Key) *unionEnv {
 // join makes the union of own and a Cache of remote.
 func (e *unionEnv) join(t *testing.T, own jwks.Lookup, remote ...jwks.Key) *unionEnv {
 	t.Helper()
-	e.remote = newStubJWKS(t, remote...)
+	e.remote = testkit.NewKeyServer(t, remote...)
 	var err error
 	e.cache, err = jwks.NewCache(context.Background(), jwks.CacheConfig{
 		URLs: []string{e.remote.URL}, Now: e.clock.Now, Logger: testkit.ErrorLogger(func(error) {}),
@@ -67,7 +68,7 @@ func TestUnionOwnAndRemoteKeys(t *testing.T) {
 	for _, own := range []string{"keyring", "key directory"} {
 		t.Run(own, func(t *testing.T) {
 			t.Parallel()
-			other := signingKey(t, "other", jwks.EdDSA)
+			other := testkit.Key(t, jwks.EdDSA, "other")
 			e := newUnionEnv(t, other.Public())
 			if own == "key directory" {
 				d := newDirEnv(t)
@@ -80,26 +81,26 @@ func TestUnionOwnAndRemoteKeys(t *testing.T) {
 }
 
 func testUnionOwnAndRemoteKeys(t *testing.T, e *unionEnv, other *jwks.SigningKey) {
-	fetched := e.remote.hits.Load()
+	fetched := e.remote.Hits.Load()
 
 	e.clock.Advance(10 * time.Minute) // past the cooldown, within MaxStale: a miss would fetch
 	require.NoError(t, e.verify(t, e.own))
 	require.NoError(t, e.verify(t, other))
-	assert.Equal(t, fetched, e.remote.hits.Load(), "no fetch for a kid a source holds")
+	assert.Equal(t, fetched, e.remote.Hits.Load(), "no fetch for a kid a source holds")
 
-	next := signingKey(t, "next", jwks.EdDSA)
-	e.remote.setKeys(t, other.Public(), next.Public())
+	next := testkit.Key(t, jwks.EdDSA, "next")
+	e.remote.SetKeys(t, other.Public(), next.Public())
 	require.NoError(t, e.verify(t, next), "an unknown kid is fetched by the Cache, as on its own")
-	assert.Equal(t, fetched+1, e.remote.hits.Load())
+	assert.Equal(t, fetched+1, e.remote.Hits.Load())
 
-	require.ErrorIs(t, e.verify(t, signingKey(t, "stranger", jwks.ES256)), token.ErrUnknownKey)
+	require.ErrorIs(t, e.verify(t, testkit.Key(t, jwks.ES256, "stranger")), token.ErrUnknownKey)
 }
 
 // The same kid with two different keys fails closed for that kid, from
 // whichever side the token comes; the same key on both sides is one key.
 func TestUnionConflict(t *testing.T) {
 	t.Parallel()
-	clash := signingKey(t, "self-7f3", jwks.ES256) // the server's kid, another key
+	clash := testkit.Key(t, jwks.ES256, "self-7f3") // the server's kid, another key
 	e := newUnionEnv(t, clash.Public())
 
 	for name, k := range map[string]*jwks.SigningKey{"own token": e.own, "remote token": clash} {
@@ -112,7 +113,7 @@ func TestUnionConflict(t *testing.T) {
 	assert.NotContains(t, err.Error(), "self-7f3", "no kid in the error")
 	assert.Empty(t, kids(e.union.PublicKeys()), "a conflicting kid is not published")
 
-	e.remote.setKeys(t, e.own.Public())
+	e.remote.SetKeys(t, e.own.Public())
 	require.NoError(t, e.cache.Refresh(t.Context()))
 	require.NoError(t, e.verify(t, e.own), "the same key on both sides is one key")
 	assert.Equal(t, []string{"self-7f3"}, kids(e.union.PublicKeys()))
@@ -120,7 +121,7 @@ func TestUnionConflict(t *testing.T) {
 
 func TestUnionLookupRules(t *testing.T) {
 	t.Parallel()
-	remoteES, remoteEd := signingKey(t, "r-es", jwks.ES384), signingKey(t, "r-ed", jwks.EdDSA)
+	remoteES, remoteEd := testkit.Key(t, jwks.ES384, "r-es"), testkit.Key(t, jwks.EdDSA, "r-ed")
 	e := newUnionEnv(t, remoteES.Public(), remoteEd.Public())
 	tests := []struct {
 		name    string
@@ -151,7 +152,7 @@ func TestUnionLookupRules(t *testing.T) {
 	}
 
 	// A second ES256 key on the other side: a token without kid is ambiguous.
-	e.remote.setKeys(t, remoteES.Public(), remoteEd.Public(), signingKey(t, "r-es256", jwks.ES256).Public())
+	e.remote.SetKeys(t, remoteES.Public(), remoteEd.Public(), testkit.Key(t, jwks.ES256, "r-es256").Public())
 	require.NoError(t, e.cache.Refresh(t.Context()))
 	_, err := e.union.LookupKey(t.Context(), "", jwks.ES256)
 	require.ErrorIs(t, err, jwks.ErrKidRequired)
@@ -161,15 +162,15 @@ func TestUnionLookupRules(t *testing.T) {
 // to be unknown: 503, not 401.
 func TestUnionUnavailableSource(t *testing.T) {
 	t.Parallel()
-	own := signingKey(t, "self-7f3", jwks.ES256)
-	down := newStubJWKS(t)
-	down.setHandler(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	own := testkit.Key(t, jwks.ES256, "self-7f3")
+	down := testkit.NewKeyServer(t)
+	down.SetHandler(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
 	cache, err := jwks.NewCache(context.Background(), jwks.CacheConfig{
 		URLs: []string{down.URL}, StartWithoutKeys: true, Logger: testkit.ErrorLogger(func(error) {}),
 	})
 	require.NoError(t, err)
 	t.Cleanup(cache.Close)
-	u := jwks.NewUnion(newRing(t, own, time.Hour, newStepClock()), cache)
+	u := jwks.NewUnion(newRing(t, own, time.Hour, authtest.NewClock(t0)), cache)
 
 	k, err := u.LookupKey(t.Context(), "self-7f3", jwks.ES256)
 	require.NoError(t, err, "own keys verify while the other side is down")
@@ -183,8 +184,8 @@ func TestUnionUnavailableSource(t *testing.T) {
 // then.
 func TestUnionForeignLookup(t *testing.T) {
 	t.Parallel()
-	own := signingKey(t, "self-7f3", jwks.ES256)
-	foreignKey := signingKey(t, "foreign", jwks.EdDSA).Public()
+	own := testkit.Key(t, jwks.ES256, "self-7f3")
+	foreignKey := testkit.Key(t, jwks.EdDSA, "foreign").Public()
 	var calls atomic.Int64
 	foreign := jwks.LookupFunc(func(_ context.Context, kid string, alg jwks.Algorithm) (jwks.Key, error) {
 		calls.Add(1)
@@ -207,8 +208,8 @@ func TestUnionForeignLookup(t *testing.T) {
 
 	// The keyring gains the kid, with another key, while the foreign source
 	// is being asked: a conflict, not the foreign key.
-	ring := newRing(t, own, time.Hour, newStepClock())
-	late, lateElsewhere := signingKey(t, "late", jwks.ES256), signingKey(t, "late", jwks.ES256)
+	ring := newRing(t, own, time.Hour, authtest.NewClock(t0))
+	late, lateElsewhere := testkit.Key(t, jwks.ES256, "late"), testkit.Key(t, jwks.ES256, "late")
 	racing := jwks.LookupFunc(func(context.Context, string, jwks.Algorithm) (jwks.Key, error) {
 		if err := ring.Publish(late); err != nil {
 			return jwks.Key{}, err
@@ -221,16 +222,16 @@ func TestUnionForeignLookup(t *testing.T) {
 
 func TestUnionGeneration(t *testing.T) {
 	t.Parallel()
-	e := newUnionEnv(t, signingKey(t, "other", jwks.EdDSA).Public())
+	e := newUnionEnv(t, testkit.Key(t, jwks.EdDSA, "other").Public())
 	gen := e.union.Generation()
 
-	require.NoError(t, e.ring.Publish(signingKey(t, "next", jwks.ES256)))
+	require.NoError(t, e.ring.Publish(testkit.Key(t, jwks.ES256, "next")))
 	assert.NotEqual(t, gen, e.union.Generation(), "own keys changed")
 	gen = e.union.Generation()
 
 	require.NoError(t, e.cache.Refresh(t.Context()))
 	assert.Equal(t, gen, e.union.Generation(), "same remote keys")
-	e.remote.setKeys(t, signingKey(t, "other2", jwks.EdDSA).Public())
+	e.remote.SetKeys(t, testkit.Key(t, jwks.EdDSA, "other2").Public())
 	require.NoError(t, e.cache.Refresh(t.Context()))
 	assert.NotEqual(t, gen, e.union.Generation(), "remote keys changed")
 }
@@ -245,7 +246,7 @@ func TestNewUnionPanics(t *testing.T) {
 // source is, so an allow-list that no key meets is refused at construction.
 func TestUnionListKeys(t *testing.T) {
 	t.Parallel()
-	es, ed := signingKey(t, "es", jwks.ES256), signingKey(t, "ed", jwks.EdDSA)
+	es, ed := testkit.Key(t, jwks.ES256, "es"), testkit.Key(t, jwks.EdDSA, "ed")
 	a, err := jwks.NewStatic(es.Public())
 	require.NoError(t, err)
 	b, err := jwks.NewStatic(es.Public(), ed.Public())
