@@ -16,6 +16,7 @@ import (
 
 	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
 
@@ -214,4 +215,35 @@ func TestServeKeysCommand(t *testing.T) {
 	}
 	assert.Contains(t, stderr.String(), "jwks: key directory loaded")
 	assert.NotContains(t, stderr.String(), "not loaded", "no read failed, though the CLI wrote while the server read")
+}
+
+// -jwks may be given several times: the keys of every set verify, a file's
+// and a URL's alike, next to the server's own; none of them is published
+// by the server.
+func TestServerSeveralTrustedSets(t *testing.T) {
+	t.Parallel()
+	fromFile, fromURL := testkit.Seeded(t, "", 21), testkit.Seeded(t, "", 22)
+	set, err := jwks.MarshalSet(fromFile.Public())
+	require.NoError(t, err)
+	file := writeFile(t, t.TempDir(), "trusted.json", set)
+	remote := testkit.NewKeyServer(t, fromURL.Public())
+	f := newAPIFixture(t, serverConfig{trusted: []string{file, remote.URL + "/jwks.json"}})
+
+	for name, k := range map[string]*jwks.SigningKey{"file": fromFile, "url": fromURL} {
+		iss, err := token.NewIssuer(token.IssuerConfig{Keys: k, Issuer: testIss, Audience: []string{testAud}, Now: f.clock.Now})
+		require.NoError(t, err)
+		r := f.do(t, "GET", "/connections/"+demoConn, bearer(mintWith(t, iss, scope.Processor, "dag-processor", t0)), "")
+		assert.Equal(t, http.StatusOK, r.status, name)
+	}
+	r := f.do(t, "GET", "/connections/"+demoConn, bearer(f.mint(t, scope.Execution, taskA.String(), 0)), "")
+	assert.Equal(t, http.StatusOK, r.status, "the server's own key")
+	stranger, err := token.NewIssuer(token.IssuerConfig{Keys: testkit.Seeded(t, "", 23), Issuer: testIss, Audience: []string{testAud}, Now: f.clock.Now})
+	require.NoError(t, err)
+	r = f.do(t, "GET", "/connections/"+demoConn, bearer(mintWith(t, stranger, scope.Processor, "dag-processor", t0)), "")
+	assert.Equal(t, http.StatusUnauthorized, r.status, "a key nobody trusts")
+
+	r = f.do(t, "GET", "/.well-known/jwks.json", "", "")
+	keys, _, err := jwks.ParseSet([]byte(r.body))
+	require.NoError(t, err)
+	require.Len(t, keys, 1, "only the server's own key is published")
 }
