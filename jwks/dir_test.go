@@ -231,6 +231,8 @@ func TestDirRefuses(t *testing.T) {
 	ctx := t.Context()
 	kms, err := jwks.NewSigningKey("", jwks.ES256, &kmsSigner{inner: ecKey(t, elliptic.P256())})
 	require.NoError(t, err)
+	text, err := jwks.GenerateTextSecret(jwks.HS256)
+	require.NoError(t, err)
 	before := e.manifest(t)
 	tests := []struct {
 		name    string
@@ -247,6 +249,7 @@ func TestDirRefuses(t *testing.T) {
 		{"publish a kid already there", func() error { return e.dir.Publish(ctx, e.b) }, jwks.ErrInvalidKID},
 		{"publish nil", func() error { return e.dir.Publish(ctx, nil) }, jwks.ErrUnsupportedKey},
 		{"publish a KMS key", func() error { return e.dir.Publish(ctx, kms) }, jwks.ErrNotExportable},
+		{"publish a secret given as text", func() error { return e.dir.Publish(ctx, text) }, jwks.ErrUnsupportedKey},
 		{"activate an unknown kid", func() error { return e.dir.Activate(ctx, "zz") }, jwks.ErrUnknownKey},
 		{"remove the active key", func() error { return e.dir.Remove(ctx, e.a.ID()) }, jwks.ErrActiveKey},
 		{"remove an unknown kid", func() error { return e.dir.Remove(ctx, "zz") }, jwks.ErrUnknownKey},

@@ -140,8 +140,12 @@ func (d *Dir) readManifest() (*manifest, error) {
 
 // addKey writes the file of k, then m with k added in state.
 func (d *Dir) addKey(ctx context.Context, m *manifest, k *SigningKey, state KeyState) error {
-	if k == nil || k.private == nil {
+	switch {
+	case k == nil || k.private == nil:
 		return fmt.Errorf("%w: no key", ErrUnsupportedKey)
+	case k.text:
+		// Its file would hold the text, which a directory reads as base64url.
+		return fmt.Errorf("%w: a secret given as text is not kept in a key directory", ErrUnsupportedKey)
 	}
 	if slices.ContainsFunc(m.Keys, func(e manifestKey) bool { return e.KID == k.ID() }) {
 		return fmt.Errorf("%w: key %q is in the directory already", ErrInvalidKID, k.ID())
