@@ -38,3 +38,32 @@ func TestAuthenticateAllocs(t *testing.T) {
 		assert.Equal(t, tc.want, allocs, "%s cache %d", tc.alg, tc.cache)
 	}
 }
+
+// TestAuthenticateAllocsWithHooks: reporting an admitted request to an
+// OnAuth hook adds no allocation.
+func TestAuthenticateAllocsWithHooks(t *testing.T) {
+	for _, tc := range []struct {
+		alg   jwks.Algorithm
+		cache int
+	}{
+		{jwks.EdDSA, 0},
+		{jwks.HS256, 0},
+		{jwks.ES256, 1024},
+	} {
+		var o outcomes
+		plain := admitOne(t, tc.alg, tc.cache)
+		observed := admitObserved(t, tc.alg, tc.cache, countingHooks(&o))
+		plain()
+		observed()
+		run := func(serve func() int) float64 {
+			return testing.AllocsPerRun(200, func() {
+				if code := serve(); code != http.StatusNoContent {
+					t.Fatalf("status %d", code)
+				}
+			})
+		}
+		without, with := run(plain), run(observed)
+		assert.Equal(t, without, with, "%s cache %d", tc.alg, tc.cache)
+		assert.Positive(t, o.admitted.Load(), "the hook ran")
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/token"
 )
 
@@ -46,6 +47,12 @@ func BenchmarkAuthenticate(b *testing.B) {
 // next answering 204) into a reused writer and returns the status.
 func admitOne(tb testing.TB, alg jwks.Algorithm, cache int) func() int {
 	tb.Helper()
+	return admitObserved(tb, alg, cache, nil)
+}
+
+// admitObserved is admitOne with Config.Hooks set to hooks.
+func admitObserved(tb testing.TB, alg jwks.Algorithm, cache int, hooks *observe.Hooks) func() int {
+	tb.Helper()
 	sk, err := jwks.Generate(alg)
 	require.NoError(tb, err)
 	f := newFixture(tb, sk)
@@ -56,7 +63,7 @@ func admitOne(tb testing.TB, alg jwks.Algorithm, cache int) func() int {
 		Algorithms: []jwks.Algorithm{alg}, CacheSize: cache,
 	})
 	require.NoError(tb, err)
-	h := middleware.Authenticate(middleware.Config{Verifier: v})(reply(http.StatusNoContent))
+	h := middleware.Authenticate(middleware.Config{Verifier: v, Hooks: hooks})(reply(http.StatusNoContent))
 	r := httptest.NewRequest(http.MethodGet, "/x", nil)
 	r.Header.Set("Authorization", bearer(f.execution(tb, taskA)))
 	w := &statusWriter{header: make(http.Header)}
@@ -85,4 +92,38 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return len(b), nil
+}
+
+// BenchmarkAuthenticateHooks measures what reporting costs: the same
+// admitted request without Hooks and with an OnAuth hook that counts
+// outcomes in atomic counters, as a metrics exporter would. Compare with
+// benchstat -col /hooks.
+func BenchmarkAuthenticateHooks(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		alg   jwks.Algorithm
+		cache int
+	}{
+		{"HS256", jwks.HS256, 0},
+		{"ES256", jwks.ES256, 0},
+		{"ES256-cached", jwks.ES256, 1024},
+	} {
+		for _, on := range []bool{false, true} {
+			var hooks *observe.Hooks
+			name := "alg=" + tc.name + "/hooks=off"
+			if on {
+				hooks = countingHooks(new(outcomes))
+				name = "alg=" + tc.name + "/hooks=on"
+			}
+			b.Run(name, func(b *testing.B) {
+				serve := admitObserved(b, tc.alg, tc.cache, hooks)
+				b.ReportAllocs()
+				for b.Loop() {
+					if code := serve(); code != http.StatusNoContent {
+						b.Fatalf("status %d", code)
+					}
+				}
+			})
+		}
+	}
 }

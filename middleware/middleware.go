@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/internal/ctxkey"
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -54,6 +55,11 @@ type Config struct {
 	// (5s): long enough not to hammer a recovering key source, short enough
 	// for a task to carry on soon. Negative panics.
 	RetryAfter time.Duration
+	// Hooks receives every decision as an observe.Auth event: route
+	// pattern, token class, status, reason code, cache hit and how long
+	// verification took. If nil, nothing is reported and verification is not
+	// timed.
+	Hooks *observe.Hooks
 }
 
 // Authenticate returns middleware that admits a request only with a valid
@@ -77,7 +83,9 @@ func Authenticate(cfg Config) func(http.Handler) http.Handler {
 			panic("middleware: Authenticate: nil next handler")
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, rej := g.authenticate(r)
+			var m measure
+			c, rej := g.authenticate(r, &m)
+			g.report(r, rej, &m)
 			if rej != nil {
 				g.reject(w, r, rej)
 				return
@@ -98,6 +106,7 @@ type guard struct {
 	logger     *slog.Logger
 	extract    func(*http.Request) (string, error)
 	retryAfter time.Duration
+	hooks      *observe.Hooks // nil unless Hooks.OnAuth is set
 	// deferSyntax: extract is bearerField, whose b64token check of the
 	// token runs only if verification fails (see authenticate).
 	deferSyntax bool
@@ -149,6 +158,9 @@ func newGuard(cfg Config) *guard {
 	if g.realm == "" {
 		g.realm = DefaultRealm
 	}
+	if cfg.Hooks != nil && cfg.Hooks.OnAuth != nil {
+		g.hooks = cfg.Hooks
+	}
 	if g.logger == nil {
 		g.logger = slog.Default()
 	}
@@ -180,7 +192,7 @@ func newGuard(cfg Config) *guard {
 
 // authenticate extracts and verifies the token and checks its class. A panic
 // in the host's code it calls (Extract, the key lookup) becomes a 500.
-func (g *guard) authenticate(r *http.Request) (c *token.Claims, rej *Error) {
+func (g *guard) authenticate(r *http.Request, m *measure) (c *token.Claims, rej *Error) {
 	stage := "extract"
 	defer func() {
 		if v := recover(); v != nil {
@@ -198,7 +210,7 @@ func (g *guard) authenticate(r *http.Request) (c *token.Claims, rej *Error) {
 		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, fmt.Errorf("%w: %w", ErrInvalidRequest, err))
 	}
 	stage = "verify"
-	c, err = g.verifier.Verify(r.Context(), raw)
+	c, err = g.verify(r.Context(), raw, m)
 	// A token that verified has only base64url characters and dots, so it
 	// is a b64token: the check FromHeader makes is needed only to answer a
 	// token with other characters 400 rather than 401. Such a token never

@@ -86,11 +86,11 @@ func requirement(check func(*token.Claims, *http.Request) *Error) func(http.Hand
 			g := guardFrom(r)
 			c, ok := token.FromContext(r.Context())
 			if !ok {
-				g.reject(w, r, &Error{Status: http.StatusUnauthorized, Err: ErrNoClaims})
+				g.refuse(w, r, nil, &Error{Status: http.StatusUnauthorized, Err: ErrNoClaims})
 				return
 			}
 			if e := check(c, r); e != nil {
-				g.reject(w, r, e)
+				g.refuse(w, r, c, e)
 				return
 			}
 			next.ServeHTTP(w, r)

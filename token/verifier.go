@@ -185,10 +185,7 @@ func (v *Verifier) Classes() *Classes { return v.classes }
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	if v.cache != nil {
-		return v.verifyCached(ctx, raw)
-	}
-	return v.verify(ctx, raw)
+	return v.VerifyResult(ctx, raw, nil)
 }
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
@@ -214,12 +211,15 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 // verifyCached serves a token verified before under the same key set, after
 // checking its claims against the clock again; anything else is verified in
 // full and, if it passes, remembered.
-func (v *Verifier) verifyCached(ctx context.Context, raw string) (*Claims, error) {
+func (v *Verifier) verifyCached(ctx context.Context, raw string, res *Result) (*Claims, error) {
 	if len(raw) > v.maxSize {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
 	}
 	gen := v.generation()
 	if cached, ok := v.cache.get(raw, gen); ok {
+		if res != nil {
+			res.CacheHit = true
+		}
 		// The claims passed checkClaims when cached and cannot have changed;
 		// what depends on the clock, and the class, is checked again.
 		if err := v.checkTimes(cached, v.now()); err != nil {
