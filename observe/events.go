@@ -192,11 +192,11 @@ const (
 	Malformed = "malformed"
 )
 
-// Swap is a response of the bound host that carried the refresh header, and
+// Swap is a response from the bound origin that carried the refresh header, and
 // what refresh.Transport did with it.
 type Swap struct {
-	// Host is the Transport's bound host[:port].
-	Host string
+	// Origin is the Transport's bound origin, scheme://host:port.
+	Origin string
 	// Status is the response's status: a token may come with any.
 	Status int
 	// Outcome is Swapped, Pinned or Malformed.
@@ -216,10 +216,10 @@ const (
 	SourceError = "source_error"
 )
 
-// Retry is what refresh.Transport did after the bound host answered 401.
+// Retry is what refresh.Transport did after the bound origin answered 401.
 type Retry struct {
-	// Host is the Transport's bound host[:port].
-	Host string
+	// Origin is the Transport's bound origin, scheme://host:port.
+	Origin string
 	// Outcome is Retried, Unchanged, NotReplayable or SourceError.
 	Outcome string
 	// Status is the status of the retried request's response; 0 when it was

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/token"
 )
@@ -45,26 +46,35 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	case class.Reissued: // already in a chain: Middleware reissues it
 		return nil
 	case class.ExchangedFor == "":
+		r.declined(req, observe.KindExchange, c, 0, observe.WrongClass)
 		return fmt.Errorf("%w: the token's class starts no chain", ErrNotExchangeable)
 	}
 	if !r.ours(c) {
+		r.declined(req, observe.KindExchange, c, 0, observe.NotOurs)
 		return fmt.Errorf("%w: another issuer or key", ErrNotExchangeable)
 	}
 	now := r.now()
 	if !now.Before(c.ExpiresAt) {
+		r.declined(req, observe.KindExchange, c, 0, observe.Expired)
 		return fmt.Errorf("%w: expired", ErrNotExchangeable)
 	}
 	if headerSent(w) {
+		r.failed(req, observe.KindExchange, c, ErrHeaderWritten)
 		return ErrHeaderWritten
 	}
 	first, err := r.first.FirstExchange(req.Context(), c.Subject, now, c.ExpiresAt.Add(revoke.ExpiryMargin))
 	if err != nil {
-		return fmt.Errorf("%w: first exchange: %w", ErrUnavailable, err)
+		err = fmt.Errorf("%w: first exchange: %w", ErrUnavailable, err)
+		r.failed(req, observe.KindExchange, c, err)
+		return err
 	}
 	if now.Sub(first) >= r.maxAge {
+		r.declined(req, observe.KindExchange, c, 0, observe.ChainTooOld)
 		return fmt.Errorf("%w: chain older than MaxChainAge", ErrNotExchangeable)
 	}
+	start := r.hooks.Time()
 	raw, err := r.issuer.Exchange(c, first)
+	r.minted(req, observe.KindExchange, c, 0, start, err)
 	if err != nil {
 		return fmt.Errorf("refresh: exchange: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/internal/atomicfile"
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/token"
 )
 
@@ -41,6 +42,10 @@ type FileSourceConfig struct {
 	Logger *slog.Logger
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+	// Hooks receives an observe.FileRead for every read of the file after
+	// the first (which NewFileSource reports as an error instead). If nil,
+	// nothing is reported.
+	Hooks *observe.Hooks
 }
 
 // FileSource is a pinned [Source] that reads a provisioned token (a processor
@@ -63,6 +68,7 @@ type FileSource struct {
 	cacheFor time.Duration
 	log      *slog.Logger
 	now      func() time.Time
+	hooks    *observe.Hooks
 
 	mu   sync.Mutex
 	tok  token.Raw
@@ -84,7 +90,7 @@ func NewFileSource(cfg FileSourceConfig) (*FileSource, error) {
 	case cfg.CacheFor < 0:
 		return nil, fmt.Errorf("%w: negative CacheFor", ErrConfig)
 	}
-	s := &FileSource{path: cfg.Path, cacheFor: cfg.CacheFor, log: cfg.Logger, now: cfg.Now}
+	s := &FileSource{path: cfg.Path, cacheFor: cfg.CacheFor, log: cfg.Logger, now: cfg.Now, hooks: cfg.Hooks}
 	if s.cacheFor == 0 {
 		s.cacheFor = DefaultCacheFor
 	}
@@ -118,6 +124,8 @@ func (s *FileSource) get(ctx context.Context, force bool) (token.Raw, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	var read fileRead
+	defer s.report(ctx, &read) // after the unlock below
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -125,6 +133,7 @@ func (s *FileSource) get(ctx context.Context, force bool) (token.Raw, error) {
 		return s.tok, nil
 	}
 	tok, err := readTokenFile(s.path)
+	read = fileRead{done: true, e: observe.FileRead{Path: s.path, Forced: force, Changed: err == nil && tok != s.tok, Err: err}}
 	if err != nil {
 		s.log.WarnContext(ctx, "refresh: keeping the last token", slog.Any("err", err))
 		s.next = now.Add(min(s.cacheFor, minReread))

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/token"
 )
@@ -53,6 +54,9 @@ type ReissuerConfig struct {
 	Logger *slog.Logger
 	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
+	// Hooks receives every decision as an observe.Reissue event: minted,
+	// declined and why, or failed. If nil, nothing is reported.
+	Hooks *observe.Hooks
 }
 
 // Exchanges records first run exchanges; every revoke.Store implements it.
@@ -74,7 +78,8 @@ type Reissuer struct {
 	first  Exchanges
 	log    *slog.Logger
 	now    func() time.Time
-	warned atomic.Bool // Middleware saw a request without claims
+	warned atomic.Bool    // Middleware saw a request without claims
+	hooks  *observe.Hooks // nil unless Hooks.OnReissue is set
 }
 
 // NewReissuer validates cfg and returns a Reissuer.
@@ -106,6 +111,9 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 	if r.first == nil {
 		r.first = revoke.NewMemory(r.now)
 	}
+	if cfg.Hooks != nil && cfg.Hooks.OnReissue != nil {
+		r.hooks = cfg.Hooks
+	}
 	return r, nil
 }
 
@@ -133,19 +141,26 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		c, ok := token.FromContext(req.Context())
+		starts := ok && r.startsChain(c)
+		var why string // why c is not due; "" when it is
+		if ok && !starts {
+			why = r.undue(c, r.now())
+		}
 		switch {
 		case !ok:
 			r.outside(req)
 			next.ServeHTTP(w, req)
-		case r.startsChain(c):
+		case starts:
+			r.declined(req, observe.KindReissue, c, 0, observe.WrongClass)
 			next.ServeHTTP(&writer{ResponseWriter: w}, req)
-		case r.due(c, r.now()):
+		case why == "":
 			rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
 			next.ServeHTTP(rw, req)
 			// A handler that never wrote gets an implicit 200 from the server,
 			// which sends the header map after this returns.
 			rw.commit(http.StatusOK)
 		default:
+			r.declined(req, observe.KindReissue, c, 0, why)
 			next.ServeHTTP(w, req)
 		}
 	})
@@ -161,30 +176,51 @@ func (r *Reissuer) startsChain(c *token.Claims) bool {
 // ours reports whether c came from a token this issuer could have signed.
 func (r *Reissuer) ours(c *token.Claims) bool { return r.issuer.Signed(c) }
 
-// due reports whether c is a currently valid token of a reissued class
-// (execution) of ours inside its reissue window, in a chain younger than
-// MaxChainAge.
-func (r *Reissuer) due(c *token.Claims, now time.Time) bool {
-	if class, ok := r.issuer.Classes().Lookup(c.Class()); !ok || !class.Reissued || !r.ours(c) || !now.Before(c.ExpiresAt) {
-		return false
+// undue returns why c is not due for reissue at now, or "" when it is: a
+// currently valid token of a reissued class (execution) of ours inside its
+// reissue window, in a chain younger than MaxChainAge.
+func (r *Reissuer) undue(c *token.Claims, now time.Time) string {
+	if class, ok := r.issuer.Classes().Lookup(c.Class()); !ok || !class.Reissued {
+		return observe.WrongClass
+	}
+	switch {
+	case !r.ours(c):
+		return observe.NotOurs
+	case !now.Before(c.ExpiresAt):
+		return observe.Expired
 	}
 	anchor := c.AuthTime
 	if anchor.IsZero() {
 		anchor = c.IssuedAt
 	}
 	if now.Sub(anchor) >= r.maxAge {
-		return false
+		return observe.ChainTooOld
 	}
-	return c.ExpiresAt.Sub(now) <= max(c.ExpiresAt.Sub(c.IssuedAt)/5, MinWindow)
+	if c.ExpiresAt.Sub(now) > max(c.ExpiresAt.Sub(c.IssuedAt)/5, MinWindow) {
+		return observe.NotDue
+	}
+	return ""
 }
 
 // attach mints the successor of c into w's header once the final status is
 // known. Time is read again: the handler may have run past exp.
 func (r *Reissuer) attach(w http.ResponseWriter, req *http.Request, c *token.Claims, status int) {
-	if status < 200 || status >= 400 || !r.now().Before(c.ExpiresAt) || !r.allowed(req, c) {
+	var why string
+	switch {
+	case status < 200 || status >= 400:
+		why = observe.ErrorStatus
+	case !r.now().Before(c.ExpiresAt):
+		why = observe.Expired
+	case !r.allowed(req, c):
+		why = observe.HostDeclined
+	}
+	if why != "" {
+		r.declined(req, observe.KindReissue, c, status, why)
 		return
 	}
+	start := r.hooks.Time()
 	raw, err := r.issuer.Reissue(c)
+	r.minted(req, observe.KindReissue, c, status, start, err)
 	if err != nil {
 		r.log.ErrorContext(req.Context(), "refresh: reissue failed", slog.Any("err", err))
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/token"
 )
 
@@ -28,6 +29,9 @@ type TransportConfig struct {
 	// Header is the response header that carries a new token. If empty,
 	// "Refreshed-API-Token" is used.
 	Header string
+	// Hooks receives an observe.Swap for each refresh header from the origin
+	// and an observe.Retry for each 401 from it. If nil, nothing is reported.
+	Hooks *observe.Hooks
 }
 
 // Transport is an http.RoundTripper that sends a bearer token to one origin
@@ -58,6 +62,7 @@ type Transport struct {
 	origin origin
 	header string
 	pinned bool
+	hooks  *observe.Hooks
 
 	mu sync.Mutex
 	// swapped is the head of the chain once it moved on: the last token from
@@ -85,7 +90,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 	if cfg.Header != "" && !validHeaderName(cfg.Header) {
 		return nil, fmt.Errorf("%w: invalid header name", ErrConfig)
 	}
-	t := &Transport{base: cfg.Base, source: cfg.Source, origin: o, header: cfg.Header}
+	t := &Transport{base: cfg.Base, source: cfg.Source, origin: o, header: cfg.Header, hooks: cfg.Hooks}
 	if t.base == nil {
 		t.base = http.DefaultTransport
 	}
@@ -115,22 +120,31 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	noBody := req.Body == nil || req.Body == http.NoBody
 	if !noBody && req.GetBody == nil {
+		t.retryReport(ctx, observe.NotReplayable, nil)
 		return resp, nil
 	}
 	next, err := t.fresh(ctx, sent)
-	if err != nil || next == "" || next == sent || !sendable(string(next)) {
+	if err != nil {
+		t.retryReport(ctx, observe.SourceError, nil)
 		return resp, nil // the 401 is the better answer than a source error
+	}
+	if next == "" || next == sent || !sendable(string(next)) {
+		t.retryReport(ctx, observe.Unchanged, nil)
+		return resp, nil
 	}
 	body := req.Body
 	if !noBody {
 		if body, err = req.GetBody(); err != nil {
+			t.retryReport(ctx, observe.NotReplayable, nil)
 			return resp, nil
 		}
 	}
 	// Drain a little so the connection can be reused, then let it go.
 	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	resp.Body.Close()
-	return t.send(req, body, next)
+	resp, err = t.send(req, body, next)
+	t.retryReport(ctx, observe.Retried, resp)
+	return resp, err
 }
 
 // send clones req with body and tok and sends it, then looks at the refresh
@@ -141,7 +155,7 @@ func (t *Transport) send(req *http.Request, body io.ReadCloser, tok token.Raw) (
 	out.Header.Set("Authorization", "Bearer "+string(tok))
 	resp, err := t.base.RoundTrip(out)
 	if err == nil {
-		t.observe(resp, tok)
+		t.observe(req.Context(), resp, tok)
 	}
 	return resp, err
 }
@@ -208,12 +222,16 @@ func (t *Transport) fresh(ctx context.Context, sent token.Raw) (token.Raw, error
 // one plausible token and the source is not pinned. sent is the token of the
 // request: on the first swap it is the source's, which the chain leaves.
 // Only responses to requests on the origin get here.
-func (t *Transport) observe(resp *http.Response, sent token.Raw) {
-	if t.pinned {
-		return
-	}
+func (t *Transport) observe(ctx context.Context, resp *http.Response, sent token.Raw) {
 	v := resp.Header.Values(t.header)
-	if len(v) != 1 || !plausible(v[0]) {
+	switch {
+	case len(v) == 0:
+		return
+	case t.pinned:
+		t.swapReport(ctx, resp, observe.Pinned)
+		return
+	case len(v) != 1 || !plausible(v[0]):
+		t.swapReport(ctx, resp, observe.Malformed)
 		return
 	}
 	t.mu.Lock()
@@ -222,6 +240,7 @@ func (t *Transport) observe(resp *http.Response, sent token.Raw) {
 	}
 	t.swapped = token.Raw(v[0])
 	t.mu.Unlock()
+	t.swapReport(ctx, resp, observe.Swapped)
 }
 
 func closeBody(req *http.Request) {
