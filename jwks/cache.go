@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/execauth/execauth/observe"
 )
 
 // Defaults for [CacheConfig].
@@ -68,6 +70,11 @@ type CacheConfig struct {
 	// Now returns the current time, for MaxStale and Cooldown. If nil,
 	// time.Now is used.
 	Now func() time.Time
+	// Hooks receives an observe.Fetch for every fetch of every URL, an
+	// observe.Stale when a URL's keys pass MaxStale, and an observe.KeyMiss
+	// for every decision of the unknown-kid refresh limiter. If nil, nothing
+	// is reported.
+	Hooks *observe.Hooks
 }
 
 // Cache holds the verification keys of remote JWK Sets, refreshed in the
@@ -96,6 +103,7 @@ type Cache struct {
 	maxStale time.Duration
 	log      *slog.Logger
 	now      func() time.Time
+	hooks    *observe.Hooks
 
 	life context.Context // bounds the refresh loop and every shared fetch
 	stop context.CancelFunc
@@ -152,6 +160,7 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 		urls: slices.Clone(cfg.URLs), local: slices.Clone(cfg.Keys), client: cfg.Client,
 		interval: cfg.RefreshInterval, cooldown: cfg.Cooldown, timeout: cfg.Timeout,
 		maxBody: cfg.MaxBodySize, maxStale: cfg.MaxStale, log: cfg.Logger, now: cfg.Now,
+		hooks: cfg.Hooks,
 	}
 	for _, u := range c.urls {
 		p, err := url.Parse(u)

@@ -30,7 +30,7 @@ func (c *Cache) Refresh(ctx context.Context) error {
 	if len(c.urls) == 0 {
 		return nil
 	}
-	f := c.join(true)
+	f, _ := c.join(true)
 	if f == nil {
 		return fmt.Errorf("%w: cache closed", ErrKeysUnavailable)
 	}
@@ -47,7 +47,8 @@ func (c *Cache) Refresh(ctx context.Context) error {
 // ended, so the lookup is worth repeating. During the cooldown it returns at
 // once.
 func (c *Cache) awaitMiss(ctx context.Context) (bool, error) {
-	f := c.join(false)
+	f, started := c.join(false)
+	c.missed(ctx, f, started)
 	if f == nil {
 		return false, nil
 	}
@@ -59,26 +60,27 @@ func (c *Cache) awaitMiss(ctx context.Context) (bool, error) {
 	}
 }
 
-// join returns the fetch under way, or starts one: if force, or else once
-// the cooldown since the last start has passed. It returns nil when there
-// are no URLs, the cache is closed or the cooldown forbids a fetch.
-func (c *Cache) join(force bool) *fetch {
+// join returns the fetch under way, or starts one (started): if force, or
+// else once the cooldown since the last start has passed. It returns nil
+// when there are no URLs, the cache is closed or the cooldown forbids a
+// fetch.
+func (c *Cache) join(force bool) (f *fetch, started bool) {
 	if f := c.inflight.Load(); f != nil {
-		return f
+		return f, false
 	}
 	if len(c.urls) == 0 || !force && c.now().UnixNano() < c.coolUntil.Load() {
-		return nil // the common case during a flood of unknown kids: no lock
+		return nil, false // the common case during a flood of unknown kids: no lock
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f := c.inflight.Load(); f != nil {
-		return f
+		return f, false
 	}
 	now := c.now()
 	if c.closed || c.life.Err() != nil || !force && now.UnixNano() < c.coolUntil.Load() {
-		return nil
+		return nil, false
 	}
-	f := &fetch{done: make(chan struct{})}
+	f = &fetch{done: make(chan struct{})}
 	c.inflight.Store(f)
 	c.coolUntil.Store(now.Add(c.cooldown).UnixNano())
 	c.wg.Add(1)
@@ -92,7 +94,7 @@ func (c *Cache) join(force bool) *fetch {
 		c.mu.Unlock()
 		close(f.done)
 	}()
-	return f
+	return f, true
 }
 
 // loop refreshes every interval until c.life ends.
@@ -105,7 +107,7 @@ func (c *Cache) loop() {
 		case <-c.life.Done():
 			return
 		case <-t.C:
-			if f := c.join(true); f != nil {
+			if f, _ := c.join(true); f != nil {
 				select {
 				case <-f.done:
 				case <-c.life.Done():
@@ -121,6 +123,11 @@ type result struct {
 	keys    []Key
 	skipped []error
 	err     error
+	status  int       // HTTP status; 0 without a response
+	start   time.Time // by the hooks' clock; zero without hooks
+	took    time.Duration
+	added   int // keys the URL's set gained; counted only with hooks
+	removed int // keys it lost
 }
 
 // fetchAll fetches every URL at once, stores what succeeded, publishes the
@@ -130,20 +137,24 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	results := make([]result, len(c.urls))
 	var wg sync.WaitGroup
 	for i, u := range c.urls {
-		wg.Go(func() { results[i] = c.get(ctx, u) })
+		wg.Go(func() { results[i] = c.timedGet(ctx, u) })
 	}
 	wg.Wait()
 	now := c.now()
 	c.mu.Lock()
 	for i, r := range results {
 		if r.err == nil {
+			results[i].added, results[i].removed = c.diff(c.sources[i].keys, r.keys)
 			c.sources[i] = source{keys: r.keys, fetched: now}
 		}
 	}
+	stale := c.crossed(c.view.Load(), now)
 	dropped := c.publish(now)
 	c.mu.Unlock()
+	c.reportStale(stale)
 	var errs []error
-	for _, r := range results {
+	for i, r := range results {
+		c.reportFetch(ctx, i, r)
 		for _, err := range r.skipped {
 			c.report(err)
 		}
@@ -160,23 +171,24 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 
 // get fetches and parses the JWK Set at u.
 func (c *Cache) get(ctx context.Context, u string) result {
-	body, err := c.download(ctx, u)
+	var status int
+	body, err := c.download(ctx, u, &status)
 	if err != nil {
-		return result{err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
+		return result{status: status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
 	}
 	keys, skipped, err := ParseSet(body)
 	if err != nil {
-		return result{err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
+		return result{status: status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
 	}
 	for i, err := range skipped {
 		skipped[i] = fmt.Errorf("%w (from %s)", err, redact(u))
 	}
-	return result{keys: keys, skipped: skipped}
+	return result{keys: keys, skipped: skipped, status: status}
 }
 
 // download returns the body of a 2xx response to GET u, refusing one longer
-// than c.maxBody rather than cutting it.
-func (c *Cache) download(ctx context.Context, u string) ([]byte, error) {
+// than c.maxBody rather than cutting it. It sets status to the response's.
+func (c *Cache) download(ctx context.Context, u string, status *int) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -193,6 +205,7 @@ func (c *Cache) download(ctx context.Context, u string) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	*status = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}

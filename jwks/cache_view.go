@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/execauth/execauth/observe"
 )
 
 // source is what the cache holds from one URL.
@@ -58,11 +60,14 @@ func (c *Cache) current() *view {
 		return v
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var stale []observe.Stale
 	if v = c.view.Load(); !v.staleAt.IsZero() && !now.Before(v.staleAt) {
+		stale = c.crossed(v, now)
 		c.publish(now)
 		v = c.view.Load()
 	}
+	c.mu.Unlock()
+	c.reportStale(stale)
 	return v
 }
 

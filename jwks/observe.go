@@ -1,0 +1,128 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/execauth/execauth/observe"
+)
+
+// timedGet is get, timed by the hooks' clock when there are hooks.
+func (c *Cache) timedGet(ctx context.Context, u string) result {
+	if c.hooks == nil {
+		return c.get(ctx, u)
+	}
+	start := c.hooks.Time()
+	r := c.get(ctx, u)
+	r.start, r.took = start, c.hooks.Time().Sub(start)
+	return r
+}
+
+// diff counts the keys next has and prev lacks, and the reverse: same kid,
+// algorithm and public key. Only counted for hooks.
+func (c *Cache) diff(prev, next []Key) (added, removed int) {
+	if c.hooks == nil {
+		return 0, 0
+	}
+	in := func(k Key, set []Key) bool {
+		for _, o := range set {
+			if sameKey(&SigningKey{public: k}, &SigningKey{public: o}) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, k := range next {
+		if !in(k, prev) {
+			added++
+		}
+	}
+	for _, k := range prev {
+		if !in(k, next) {
+			removed++
+		}
+	}
+	return added, removed
+}
+
+// reportFetch reports the fetch of URL i.
+func (c *Cache) reportFetch(ctx context.Context, i int, r result) {
+	if c.hooks == nil {
+		return
+	}
+	e := observe.Fetch{
+		URL: redact(c.urls[i]), Start: r.start, Duration: r.took, Status: r.status, Err: r.err,
+		Keys: len(r.keys), Added: r.added, Removed: r.removed,
+	}
+	for _, err := range r.skipped {
+		e.Skipped = append(e.Skipped, skipReason(err))
+	}
+	c.hooks.Fetch(ctx, e)
+}
+
+// skipReason is the code of why a key was left out of a set, for
+// observe.Fetch.Skipped.
+func skipReason(err error) string {
+	for _, r := range [...]struct {
+		err  error
+		code string
+	}{
+		// errDuplicateKID and errMissingKID wrap ErrInvalidKID: first.
+		{errDuplicateKID, "duplicate_kid"},
+		{errMissingKID, "missing_kid"},
+		{ErrInvalidKID, "invalid_kid"},
+		{ErrWeakKey, "weak_key"},
+		{ErrKeyMismatch, "key_mismatch"},
+		{ErrUnsupportedAlgorithm, "unsupported_algorithm"},
+		{ErrUnsupportedKey, "unsupported_key"},
+	} {
+		if errors.Is(err, r.err) {
+			return r.code
+		}
+	}
+	return "malformed"
+}
+
+// crossed lists the URLs whose keys prev used and that are MaxStale old at
+// now: the ones the next publish drops. prev used a URL's keys if they
+// expire no earlier than prev.staleAt, the first expiry among them. Call
+// with mu held; report the result after releasing it.
+func (c *Cache) crossed(prev *view, now time.Time) []observe.Stale {
+	if c.hooks == nil || prev == nil || prev.staleAt.IsZero() {
+		return nil
+	}
+	var out []observe.Stale
+	for i, s := range c.sources {
+		if s.fetched.IsZero() {
+			continue
+		}
+		until := s.fetched.Add(c.maxStale)
+		if !until.Before(prev.staleAt) && !now.Before(until) {
+			out = append(out, observe.Stale{URL: redact(c.urls[i]), Age: now.Sub(s.fetched)})
+		}
+	}
+	return out
+}
+
+func (c *Cache) reportStale(stale []observe.Stale) {
+	for _, e := range stale {
+		c.hooks.Stale(context.Background(), e)
+	}
+}
+
+// missed reports what the refresh limiter did for a lookup that missed:
+// started a fetch, joined one, or neither (f is nil).
+func (c *Cache) missed(ctx context.Context, f *fetch, started bool) {
+	if c.hooks == nil || len(c.urls) == 0 {
+		return
+	}
+	outcome := observe.Limited
+	switch {
+	case started:
+		outcome = observe.Fetched
+	case f != nil:
+		outcome = observe.Joined
+	}
+	c.hooks.KeyMiss(ctx, observe.KeyMiss{Outcome: outcome})
+}
