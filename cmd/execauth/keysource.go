@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/observe"
 )
 
 // ownKeys is what the server signs with, verifies its own tokens with and
@@ -35,12 +36,12 @@ func (cfg serverConfig) ownKeys() (ownKeys, error) {
 // closed). The URLs are fetched before it returns. A trusted key that
 // shares a kid with one of the server's own keys but is another key would
 // make that kid fail for both: that is refused here rather than met later.
-func trust(ctx context.Context, own ownKeys, trusted []string, log *slog.Logger, now func() time.Time) (*jwks.Cache, jwks.Lookup, error) {
+func trust(ctx context.Context, own ownKeys, trusted []string, log *slog.Logger, now func() time.Time, hooks *observe.Hooks) (*jwks.Cache, jwks.Lookup, error) {
 	if len(trusted) == 0 {
 		return nil, own, nil
 	}
 	report := func(err error) { log.Warn("trusted JWK Set", "err", err) }
-	kc := jwks.CacheConfig{Logger: log, Now: now}
+	kc := jwks.CacheConfig{Logger: log, Now: now, Hooks: hooks}
 	for _, src := range trusted {
 		if isURL(src) {
 			kc.URLs = append(kc.URLs, src)

@@ -126,8 +126,10 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		return nil, err
 	}
 	a := &api{revoked: list, tasks: table, log: cfg.log, observe: cfg.observe, now: now}
+	stats := newCounters()
+	hooks := stats.hooks()
 	re, err := refresh.NewReissuer(refresh.ReissuerConfig{
-		Issuer: issuer, Exchanges: store, Allow: a.allowReissue, Logger: cfg.log, Now: cfg.now,
+		Issuer: issuer, Exchanges: store, Allow: a.allowReissue, Logger: cfg.log, Now: cfg.now, Hooks: hooks,
 	})
 	if err != nil {
 		list.Close()
@@ -136,7 +138,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	a.reissuer = re
 	// Only the server's own keys are published: an HMAC secret never is (the
 	// set is then empty), and trusted keys are their owners' to publish.
-	keys, verify, err := trust(ctx, own, cfg.trusted, cfg.log, cfg.now)
+	keys, verify, err := trust(ctx, own, cfg.trusted, cfg.log, cfg.now, hooks)
 	if err != nil {
 		list.Close()
 		return nil, err
@@ -174,12 +176,13 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 		if self {
 			next = middleware.RequireSubject("id")(next)
 		}
-		return middleware.Authenticate(middleware.Config{Verifier: verifier, Classes: classes, Logger: cfg.log})(next)
+		return middleware.Authenticate(middleware.Config{Verifier: verifier, Classes: classes, Logger: cfg.log, Hooks: hooks})(next)
 	}
 	readers := []scope.Scope{scope.Execution, scope.Processor, parseClass}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", health)
 	mux.Handle("GET /.well-known/jwks.json", jwks.Handler(own, 0))
+	mux.Handle("GET /debug/vars", stats)
 	mux.Handle("PATCH /task-instances/{id}/run", route([]scope.Scope{scope.Workload, scope.Execution}, true, a.run))
 	mux.Handle("PUT /task-instances/{id}/heartbeat", route([]scope.Scope{scope.Execution}, true, a.heartbeat))
 	mux.Handle("PATCH /task-instances/{id}/state", route([]scope.Scope{scope.Execution}, true, a.state))

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/scope"
+)
+
+// debugVars reads GET /debug/vars without a token and returns the
+// execauth map, after checking the standard expvar variables are there.
+func (f *apiFixture) debugVars(t *testing.T) map[string]int64 {
+	t.Helper()
+	res := f.do(t, http.MethodGet, "/debug/vars", "", "")
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	assert.Equal(t, "application/json; charset=utf-8", res.header.Get("Content-Type"))
+	var doc map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(res.body), &doc), res.body)
+	assert.Contains(t, doc, "cmdline")
+	assert.Contains(t, doc, "memstats")
+	var vars map[string]int64
+	require.NoError(t, json.Unmarshal(doc["execauth"], &vars))
+	return vars
+}
+
+// TestServerDebugVars drives requests through the server and reads the
+// counts back from /debug/vars.
+func TestServerDebugVars(t *testing.T) {
+	t.Parallel()
+	// A trusted JWK Set URL that answers once, then fails.
+	other := testkit.Seeded(t, "", 9)
+	body, err := jwks.MarshalSet(other.Public())
+	require.NoError(t, err)
+	var down atomic.Bool
+	trusted := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(trusted.Close)
+	f := newAPIFixture(t, serverConfig{trusted: []string{trusted.URL + "/jwks.json"}})
+
+	vars := f.debugVars(t)
+	for _, reason := range middleware.Reasons() {
+		assert.Contains(t, vars, "rejected."+reason, "every reason code is there from the start")
+	}
+	assert.Equal(t, int64(1), vars["jwks.fetch.ok"], "the fetch at start")
+
+	a, b := taskA.String(), taskB.String()
+	run := f.do(t, http.MethodPatch, taskPath(a, "run"), bearer(f.mint(t, scope.Workload, a, 0)), runBodyA)
+	require.Equal(t, http.StatusOK, run.status, run.body)
+	require.NotEmpty(t, run.header.Get("Refreshed-API-Token"))
+
+	// Due for reissue: issued 9m55s ago, with a 10m lifetime.
+	due := bearer(f.mint(t, scope.Execution, a, 10*time.Minute-5*time.Second))
+	hb := f.do(t, http.MethodPut, taskPath(a, "heartbeat"), due, "")
+	require.Equal(t, http.StatusNoContent, hb.status, hb.body)
+	require.NotEmpty(t, hb.header.Get("Refreshed-API-Token"))
+
+	for _, req := range []struct {
+		auth   string
+		path   string
+		status int
+	}{
+		{"", taskPath(a, "heartbeat"), 401},                                                                       // no_credentials
+		{"Bearer a b", taskPath(a, "heartbeat"), 400},                                                             // invalid_request
+		{bearer(f.mint(t, scope.Workload, a, 0)), taskPath(a, "heartbeat"), 403},                                  // insufficient_scope
+		{bearer(f.mint(t, scope.Execution, a, time.Hour)), taskPath(a, "heartbeat"), 401},                         // expired
+		{bearer(f.mint(t, scope.Execution, b, 0)), taskPath(a, "heartbeat"), 403},                                 // admitted, then subject_mismatch
+		{bearer(mintWith(t, f.srv.issuer, scope.Execution, a, t0.Add(time.Hour))), taskPath(a, "heartbeat"), 401}, // not_yet_valid
+	} {
+		assert.Equal(t, req.status, f.do(t, http.MethodPut, req.path, req.auth, "").status, req)
+	}
+
+	down.Store(true)
+	require.Error(t, f.srv.keys.Refresh(t.Context()))
+
+	vars = f.debugVars(t)
+	want := map[string]int64{
+		"admitted": 3, "exchanged": 1, "reissued": 1,
+		"rejected.no_credentials": 1, "rejected.invalid_request": 1, "rejected.insufficient_scope": 1,
+		"rejected.expired": 1, "rejected.subject_mismatch": 1, "rejected.not_yet_valid": 1,
+		"jwks.fetch.ok": 1, "jwks.fetch.error": 1,
+	}
+	for k, v := range vars {
+		assert.Equal(t, want[k], v, k)
+	}
+	for k := range want {
+		assert.Contains(t, vars, k)
+	}
+
+	// Another server in the same process counts on its own.
+	g := newAPIFixture(t, serverConfig{})
+	assert.Zero(t, g.debugVars(t)["admitted"])
+	assert.Equal(t, int64(3), f.debugVars(t)["admitted"])
+}
+
+// The counters hold nothing from a token: only fixed keys and numbers.
+func TestServerDebugVarsNoTokenContent(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t, serverConfig{})
+	iss := authtest.NewIssuer(t, authtest.WithClock(authtest.NewClock(t0)), authtest.WithIssuerName(testIss), authtest.WithAudience(testAud))
+	forged := iss.Execution(t, taskA) // signed by a key the server does not trust
+	require.Equal(t, http.StatusUnauthorized, f.do(t, http.MethodPut, taskPath(taskA.String(), "heartbeat"), bearer(forged), "").status)
+	res := f.do(t, http.MethodGet, "/debug/vars", "", "")
+	assert.NotContains(t, res.body, taskA.String())
+	assert.NotContains(t, res.body, string(forged))
+	assert.False(t, jwsPattern.MatchString(res.body))
+	assert.Equal(t, int64(1), f.debugVars(t)["rejected.unknown_key"])
+}
