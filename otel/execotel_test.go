@@ -27,6 +27,7 @@ import (
 	"github.com/execauth/execauth/observe"
 	execotel "github.com/execauth/execauth/otel"
 	"github.com/execauth/execauth/refresh"
+	"github.com/execauth/execauth/revoke"
 	"github.com/execauth/execauth/scope"
 	"github.com/execauth/execauth/token"
 )
@@ -173,12 +174,11 @@ func TestMetrics(t *testing.T) {
 	task := uuid.New()
 	id := task.String()
 	hb, runPath := "/tasks/"+id+"/heartbeat", "/tasks/"+id+"/run"
-	host := strings.TrimPrefix(e.srv.URL, "http://")
 
 	// A worker: the workload token, exchanged at the run route, then
 	// heartbeats with the execution token the Transport swapped in.
 	tr, err := refresh.NewTransport(refresh.TransportConfig{
-		Base: e.srv.Client().Transport, Source: refresh.StaticSource(e.iss.Workload(t, task)), Host: host, Hooks: e.hooks,
+		Base: e.srv.Client().Transport, Source: refresh.StaticSource(e.iss.Workload(t, task)), BaseURL: e.srv.URL, Hooks: e.hooks,
 	})
 	require.NoError(t, err)
 	worker := &http.Client{Transport: tr}
@@ -263,7 +263,7 @@ func TestKeyAndClientMetrics(t *testing.T) {
 	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: path, Now: e.clock.Now, Hooks: e.hooks, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	tr, err := refresh.NewTransport(refresh.TransportConfig{
-		Base: e.srv.Client().Transport, Source: src, Host: strings.TrimPrefix(e.srv.URL, "http://"), Hooks: e.hooks,
+		Base: e.srv.Client().Transport, Source: src, BaseURL: e.srv.URL, Hooks: e.hooks,
 	})
 	require.NoError(t, err)
 	require.NoError(t, refresh.WriteTokenFile(path, e.iss.Execution(t, task)))
@@ -407,4 +407,29 @@ func pointSets(m metricdata.Metrics) []attribute.Set {
 		}
 	}
 	return out
+}
+
+// TestRevocationMetric: a token of a finished task is refused and counted.
+func TestRevocationMetric(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	hooks, err := execotel.New(execotel.Config{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	require.NoError(t, err)
+	clock := authtest.NewClock(t0)
+	iss := authtest.NewIssuer(t, authtest.WithClock(clock))
+	list, err := revoke.NewList(t.Context(), revoke.Config{Store: revoke.NewMemory(clock.Now), Now: clock.Now})
+	require.NoError(t, err)
+	t.Cleanup(list.Close)
+	v := iss.Verifier(t, func(c *token.VerifierConfig) { c.Revocations, c.Hooks = list, hooks })
+	task := uuid.New()
+	raw := iss.Execution(t, task)
+	_, err = v.Verify(t.Context(), string(raw))
+	require.NoError(t, err)
+	require.NoError(t, list.RevokeSubject(t.Context(), task.String(), clock.Now()))
+	_, err = v.Verify(t.Context(), string(raw))
+	require.ErrorIs(t, err, token.ErrRevoked)
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(t.Context(), &rm))
+	assert.Equal(t, map[string]int64{"execauth.cache.hit=false,execauth.outcome=revoked": 1}, sums(t, rm, "execauth.revocations"))
 }

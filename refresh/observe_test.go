@@ -186,10 +186,12 @@ func TestHooksExchange(t *testing.T) {
 		return observe.Reissue{Kind: observe.KindExchange, Outcome: observe.Declined, Reason: why, Route: route, Class: class}
 	}
 	tests := []struct {
-		name   string
-		token  func(t *testing.T, f *fixture) token.Raw
-		broken bool
-		want   []observe.Reissue
+		name      string
+		token     func(t *testing.T, f *fixture) token.Raw
+		broken    bool
+		exchanges refresh.Exchanges
+		wantErr   error // of a Failed event
+		want      []observe.Reissue
 	}{
 		{
 			name:  "minted",
@@ -227,11 +229,25 @@ func TestHooksExchange(t *testing.T) {
 			want: []observe.Reissue{declined("workload", observe.Expired)},
 		},
 		{
-			name:   "failed",
-			token:  func(t *testing.T, f *fixture) token.Raw { return f.mint(t, scope.Workload, t0, time.Hour) },
-			broken: true,
+			name:    "failed",
+			token:   func(t *testing.T, f *fixture) token.Raw { return f.mint(t, scope.Workload, t0, time.Hour) },
+			broken:  true,
+			wantErr: token.ErrNotMinted,
 			want: []observe.Reissue{{Kind: observe.KindExchange, Outcome: observe.Failed, Route: route,
 				Class: "workload", Start: at, Duration: hookStep}},
+		},
+		{
+			name:      "first-exchange record unavailable",
+			token:     func(t *testing.T, f *fixture) token.Raw { return f.mint(t, scope.Workload, t0, time.Hour) },
+			exchanges: downStore{},
+			wantErr:   refresh.ErrUnavailable,
+			want:      []observe.Reissue{{Kind: observe.KindExchange, Outcome: observe.Failed, Route: route, Class: "workload"}},
+		},
+		{
+			name:      "chain too old",
+			token:     func(t *testing.T, f *fixture) token.Raw { return f.mint(t, scope.Workload, t0, time.Hour) },
+			exchanges: firstAt(t0.Add(-refresh.DefaultMaxChainAge)),
+			want:      []observe.Reissue{declined("workload", observe.ChainTooOld)},
 		},
 	}
 	for _, tc := range tests {
@@ -249,7 +265,7 @@ func TestHooksExchange(t *testing.T) {
 			}
 			rec := new(testkit.Events[observe.Reissue])
 			re, err := refresh.NewReissuer(refresh.ReissuerConfig{
-				Issuer: iss, Now: f.clock.Now, Logger: newDiscard(),
+				Issuer: iss, Now: f.clock.Now, Logger: newDiscard(), Exchanges: tc.exchanges,
 				Hooks: &observe.Hooks{OnReissue: rec.Add, Now: testkit.StepClock(at, hookStep)},
 			})
 			require.NoError(t, err)
@@ -266,7 +282,7 @@ func TestHooksExchange(t *testing.T) {
 			events := rec.All()
 			for i := range events {
 				if tc.want[i].Outcome == observe.Failed {
-					require.ErrorIs(t, events[i].Err, token.ErrNotMinted)
+					require.ErrorIs(t, events[i].Err, tc.wantErr)
 					events[i].Err = nil
 				}
 			}
@@ -437,4 +453,11 @@ func TestHooksReissuePanicContained(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.Code)
 	assert.NotEmpty(t, res.Header().Get(refresh.DefaultHeader))
 	assert.EqualValues(t, 1, hooks.Panics())
+}
+
+// firstAt is a first-exchange record that says the chain began at.
+type firstAt time.Time
+
+func (f firstAt) FirstExchange(context.Context, string, time.Time, time.Time) (time.Time, error) {
+	return time.Time(f), nil
 }

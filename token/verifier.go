@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/scope"
 )
 
@@ -71,6 +72,10 @@ type VerifierConfig struct {
 	// (503, fail closed). A *revoke.List implements it. If nil, tokens are
 	// not checked for revocation.
 	Revocations Revocations
+	// Hooks receives an observe.Revocation for every token refused at the
+	// revocation check (revoked, or the list could not answer). If nil,
+	// nothing is reported.
+	Hooks *observe.Hooks
 	// CacheSize bounds an in-memory cache of verified tokens, so that a token
 	// presented again skips the signature check. If zero, verified tokens are
 	// not cached. A hit requires the identical token (signature included) and
@@ -104,6 +109,7 @@ type Verifier struct {
 	classes      *Classes
 	now          func() time.Time
 	revocations  Revocations    // nil: no revocation checks
+	hooks        *observe.Hooks // nil: nothing reported
 	cache        *verifiedCache // nil when CacheSize is zero
 	known        []string       // issuer and audiences, reused by the decoder
 	headers      headerTable    // headers of verified tokens, decoded once
@@ -139,8 +145,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
 		algs: make(map[jwks.Algorithm]bool, len(algs)), leeway: cfg.Leeway, maxSize: cfg.MaxSize,
 		maxLifetime: cfg.MaxLifetime, missingScope: cfg.AcceptMissingScope, now: cfg.Now,
-		revocations: cfg.Revocations,
-		missingIss:  cfg.InsecureAcceptMissingIssuer, classes: cfg.Classes,
+		revocations: cfg.Revocations, hooks: cfg.Hooks,
+		missingIss: cfg.InsecureAcceptMissingIssuer, classes: cfg.Classes,
 	}
 	if v.classes == nil {
 		v.classes = BuiltinClasses()
@@ -201,7 +207,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if err := v.checkClaims(c, v.now()); err != nil {
 		return nil, err
 	}
-	if err := v.checkRevoked(c); err != nil {
+	if err := v.checkRevoked(ctx, c, false); err != nil {
 		return nil, err
 	}
 	c.kid = kid
@@ -229,7 +235,7 @@ func (v *Verifier) verifyCached(ctx context.Context, raw string, res *Result) (*
 		if _, err := v.classes.of(cached.Scope); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrScope, err)
 		}
-		if err := v.checkRevoked(cached); err != nil {
+		if err := v.checkRevoked(ctx, cached, true); err != nil {
 			return nil, err // kept: the entry is still the verified token, and revocation is asked again
 		}
 		return cached.Clone(), nil
@@ -321,16 +327,19 @@ func lookupError(err error) error {
 
 // checkRevoked asks Revocations about c. A revoked token costs no
 // allocation.
-func (v *Verifier) checkRevoked(c *Claims) error {
+func (v *Verifier) checkRevoked(ctx context.Context, c *Claims, cacheHit bool) error {
 	if v.revocations == nil {
 		return nil
 	}
 	revoked, err := v.revocations.Check(c.ID, c.Subject, c.IssuedAt)
 	switch {
 	case revoked:
+		v.hooks.Revocation(ctx, observe.Revocation{Outcome: observe.Revoked, CacheHit: cacheHit})
 		return ErrRevoked
 	case err != nil:
-		return fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
+		err = fmt.Errorf("%w: %w", ErrRevocationUnavailable, err)
+		v.hooks.Revocation(ctx, observe.Revocation{Outcome: observe.Unavailable, CacheHit: cacheHit, Err: err})
+		return err
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 //	exchanged          execution tokens handed out by the run exchange
 //	jwks.fetch.ok      successful fetches of a trusted JWK Set URL
 //	jwks.fetch.error   failed ones
+//	revoked            tokens refused because they, or their task, were revoked
 //
 // The keys are an interface: keep them. Each server has its own map, not
 // published in expvar's global registry, so that several servers can live
@@ -32,7 +33,7 @@ func newCounters() *counters {
 	for _, reason := range middleware.Reasons() {
 		m.Add("rejected."+reason, 0)
 	}
-	for _, k := range []string{"admitted", "reissued", "exchanged", "jwks.fetch.ok", "jwks.fetch.error"} {
+	for _, k := range []string{"admitted", "reissued", "exchanged", "jwks.fetch.ok", "jwks.fetch.error", "revoked"} {
 		m.Add(k, 0)
 	}
 	return &counters{vars: m}
@@ -63,6 +64,11 @@ func (c *counters) hooks() *observe.Hooks {
 				return
 			}
 			c.vars.Add("jwks.fetch.ok", 1)
+		},
+		OnRevocation: func(_ context.Context, e observe.Revocation) {
+			if e.Outcome == observe.Revoked {
+				c.vars.Add("revoked", 1)
+			}
 		},
 	}
 }

@@ -85,12 +85,17 @@ func TestServerDebugVars(t *testing.T) {
 		assert.Equal(t, req.status, f.do(t, http.MethodPut, req.path, req.auth, "").status, req)
 	}
 
+	// The task finishes: its tokens are revoked.
+	fin := f.do(t, http.MethodPatch, taskPath(a, "state"), bearer(f.mint(t, scope.Execution, a, 0)), `{"state":"success"}`)
+	require.Equal(t, http.StatusNoContent, fin.status, fin.body)
+	require.Equal(t, http.StatusUnauthorized, f.do(t, http.MethodPut, taskPath(a, "heartbeat"), due, "").status)
+
 	down.Store(true)
 	require.Error(t, f.srv.keys.Refresh(t.Context()))
 
 	vars = f.debugVars(t)
 	want := map[string]int64{
-		"admitted": 3, "exchanged": 1, "reissued": 1,
+		"admitted": 4, "exchanged": 1, "reissued": 1, "revoked": 1, "rejected.revoked": 1,
 		"rejected.no_credentials": 1, "rejected.invalid_request": 1, "rejected.insufficient_scope": 1,
 		"rejected.expired": 1, "rejected.subject_mismatch": 1, "rejected.not_yet_valid": 1,
 		"jwks.fetch.ok": 1, "jwks.fetch.error": 1,
@@ -105,7 +110,7 @@ func TestServerDebugVars(t *testing.T) {
 	// Another server in the same process counts on its own.
 	g := newAPIFixture(t, serverConfig{})
 	assert.Zero(t, g.debugVars(t)["admitted"])
-	assert.Equal(t, int64(3), f.debugVars(t)["admitted"])
+	assert.Equal(t, int64(4), f.debugVars(t)["admitted"])
 }
 
 // The counters hold nothing from a token: only fixed keys and numbers.

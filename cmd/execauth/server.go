@@ -150,7 +150,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	verifier, err := token.NewVerifier(token.VerifierConfig{
 		Keys: verify, Issuer: cfg.issuer, Audience: cfg.audience, Algorithms: algs, Now: cfg.now, Classes: classes,
 		AcceptMissingScope: cfg.missingScope, InsecureAcceptMissingIssuer: cfg.missingIss,
-		Revocations: list,
+		Revocations: list, Hooks: hooks,
 	})
 	if err == nil {
 		err = token.CheckLifetimes(issuer, verifier) // it must accept what it hands out
