@@ -20,6 +20,8 @@
 //   - middleware: RFC 6750 bearer authentication and per-route requirements;
 //   - refresh: reissue near expiry, the run exchange, a client Transport that
 //     swaps tokens, and a FileSource for provisioned tokens;
+//   - observe: the hooks every component reports its decisions to, for
+//     metrics and traces (the otel module turns them into OpenTelemetry);
 //   - authtest: a test kit for host servers.
 //
 // Logging follows one rule everywhere: a component's Logger field takes a

@@ -21,6 +21,11 @@ func (r *recorder) auth(ctx context.Context, e observe.Auth) {
 		return // no verification ran
 	}
 	r.verifyDuration.Record(ctx, e.Duration.Seconds(), r.verifySets.get(verifyKey{route: e.Route, admitted: e.Admitted, hit: e.CacheHit}))
+	s := r.start(ctx, "execauth.verify", e.Start)
+	if !s.IsRecording() {
+		s.End()
+		return
+	}
 	o := admitted
 	if !e.Admitted {
 		o = rejected
@@ -33,7 +38,7 @@ func (r *recorder) auth(ctx context.Context, e observe.Auth) {
 		kv = append(kv, reason.String(e.Reason), httpStatus.Int(e.Status))
 	}
 	// A 5xx is the server failing; a refused token is the check working.
-	r.span(ctx, "execauth.verify", e.Start, e.Duration, e.Status >= 500, "verification unavailable", kv)
+	end(s, e.Start, e.Duration, e.Status >= 500, "verification unavailable", kv)
 }
 
 func (r *recorder) reissue(ctx context.Context, e observe.Reissue) {
@@ -43,13 +48,18 @@ func (r *recorder) reissue(ctx context.Context, e observe.Reissue) {
 	if e.Start.IsZero() {
 		return // nothing was minted or tried
 	}
+	s := r.start(ctx, "execauth."+e.Kind, e.Start)
+	if !s.IsRecording() {
+		s.End()
+		return
+	}
 	kv := []attribute.KeyValue{
 		kind.String(e.Kind), outcome.String(e.Outcome), httpRoute.String(e.Route), class.String(e.Class),
 	}
 	if e.Status != 0 {
 		kv = append(kv, httpStatus.Int(e.Status))
 	}
-	r.span(ctx, "execauth."+e.Kind, e.Start, e.Duration, e.Outcome == observe.Failed, "minting failed", kv)
+	end(s, e.Start, e.Duration, e.Outcome == observe.Failed, "minting failed", kv)
 }
 
 func (r *recorder) fetch(ctx context.Context, e observe.Fetch) {
@@ -79,7 +89,7 @@ func (r *recorder) fetch(ctx context.Context, e observe.Fetch) {
 		r.lastOK[e.URL] = e.Start.Add(e.Duration)
 		r.mu.Unlock()
 	}
-	r.span(ctx, "execauth.jwks.fetch", e.Start, e.Duration, e.Err != nil, "fetch failed",
+	end(r.start(ctx, "execauth.jwks.fetch", e.Start), e.Start, e.Duration, e.Err != nil, "fetch failed",
 		append(kv, attribute.Int("execauth.jwks.keys", e.Keys), attribute.Int("execauth.jwks.keys.added", e.Added),
 			attribute.Int("execauth.jwks.keys.removed", e.Removed), attribute.Int("execauth.jwks.keys.skipped", len(e.Skipped))))
 }
@@ -119,11 +129,22 @@ func (r *recorder) fileRead(ctx context.Context, e observe.FileRead) {
 	r.fileReads.Add(ctx, 1, metric.WithAttributes(outcome.String(o), forced.Bool(e.Forced)))
 }
 
-// span records a finished span from start to start+took. A failure sets the
-// status to Error with fixed text: an error's own text may name a file or a
-// URL and stays out of telemetry.
-func (r *recorder) span(ctx context.Context, name string, start time.Time, took time.Duration, fail bool, why string, kv []attribute.KeyValue) {
-	_, s := r.tracer.Start(ctx, name, trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(kv...))
+// start begins a span at start. Callers build its attributes only if it
+// records: with tracing off, a span costs next to nothing.
+func (r *recorder) start(ctx context.Context, name string, start time.Time) trace.Span {
+	_, s := r.tracer.Start(ctx, name, trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindInternal))
+	return s
+}
+
+// end finishes s at start+took with kv. A failure sets the status to Error
+// with fixed text: an error's own text may name a file or a URL and stays
+// out of telemetry.
+func end(s trace.Span, start time.Time, took time.Duration, fail bool, why string, kv []attribute.KeyValue) {
+	if !s.IsRecording() {
+		s.End()
+		return
+	}
+	s.SetAttributes(kv...)
 	if fail {
 		s.SetStatus(codes.Error, why)
 	}
