@@ -16,7 +16,8 @@ import (
 // name. A token without the claim passes: which classes may call the route at
 // all is Authenticate's Config.Classes. Otherwise, an empty path value or a
 // claim that is not a string included, it answers 403 as [RequireSubject]
-// does. Rejections are answered as for [RequireScopes]; without claims it
+// does (no scope attribute, body "Token is not valid for this resource"),
+// with its own cause, [ErrBindingMismatch] (reason "binding_mismatch"). Rejections are answered as for [RequireScopes]; without claims it
 // fails closed with 401.
 //
 // It panics with a "middleware:" message when claim or name is empty. The
@@ -34,6 +35,6 @@ func RequireBinding(claim, name string) func(http.Handler) http.Handler {
 		if v := r.PathValue(name); v != "" && json.Unmarshal(bound, &s) == nil && s == v {
 			return nil
 		}
-		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrSubjectMismatch}
+		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrBindingMismatch}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
@@ -40,13 +41,30 @@ func TestRequireBinding(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			next := new(counter)
+			var got error
 			mux := http.NewServeMux()
 			mux.Handle("GET /bundles/{bundle}/variables/{key}",
-				middleware.Authenticate(middleware.Config{Verifier: f.verifier, Classes: []scope.Scope{scope.Processor}})(
-					middleware.RequireBinding("bundle", "bundle")(next)))
+				middleware.Authenticate(middleware.Config{
+					Verifier: f.verifier, Classes: []scope.Scope{scope.Processor},
+					ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+						got = err
+						middleware.WriteError(w, err, "")
+					},
+				})(middleware.RequireBinding("bundle", "bundle")(next)))
 			r := httptest.NewRequest(http.MethodGet, tc.target, nil)
 			r.Header.Set("Authorization", bearer(tc.tok))
 			assertOutcome(t, tc.want, serve(mux, r), next)
+			if tc.want == nil {
+				assert.NoError(t, got)
+				return
+			}
+			// Its own cause and reason code, not a subject mismatch's.
+			require.ErrorIs(t, got, middleware.ErrBindingMismatch)
+			assert.NotErrorIs(t, got, middleware.ErrSubjectMismatch)
+			var e *middleware.Error
+			require.ErrorAs(t, got, &e)
+			assert.Equal(t, "binding_mismatch", e.Reason())
+			assert.Empty(t, e.Scope, "no scope would help")
 		})
 	}
 }

@@ -25,6 +25,10 @@ var (
 	// ErrSubjectMismatch: a valid token issued for another subject than the
 	// one the request path names. Answered 403.
 	ErrSubjectMismatch = errors.New("middleware: subject does not match the path")
+	// ErrBindingMismatch: a valid token bound to a resource (a host claim
+	// such as a parse token's bundle) that is not the one the request path
+	// names. Answered 403.
+	ErrBindingMismatch = errors.New("middleware: token is bound to another resource")
 	// ErrNoClaims: a route requirement ran without verified claims in the
 	// request context (no Authenticate around it). Answered 401.
 	ErrNoClaims = errors.New("middleware: no verified claims")
@@ -56,7 +60,7 @@ type Error struct {
 	Code string
 	// Scope is the scope attribute of a 403 insufficient_scope: the classes or
 	// permission scopes the route needs, space separated. Empty when there is
-	// none to name (a subject mismatch).
+	// none to name (a subject or binding mismatch).
 	Scope string
 	// RetryAfter is the Retry-After of a 503. If zero, [DefaultRetryAfter].
 	RetryAfter time.Duration
@@ -81,7 +85,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Reason returns the stable reason code of the rejection: the token
 // package's code for a token that failed verification ([token.Reason]), or
 // one of this package's: "no_credentials", "invalid_request",
-// "insufficient_scope", "subject_mismatch", "no_claims", "internal". The
+// "insufficient_scope", "subject_mismatch", "binding_mismatch", "no_claims",
+// "internal". The
 // codes are fixed and carry no token content: safe as a metric label.
 func (e *Error) Reason() string { return reasonCode(e.Err) }
 
@@ -96,6 +101,7 @@ var causes = [...]struct {
 	{ErrInvalidRequest, "invalid_request"},
 	{ErrInsufficientScope, "insufficient_scope"},
 	{ErrSubjectMismatch, "subject_mismatch"},
+	{ErrBindingMismatch, "binding_mismatch"},
 	{ErrNoClaims, "no_claims"},
 	{ErrInternal, "internal"},
 }

@@ -21,6 +21,7 @@ func TestErrorReason(t *testing.T) {
 		{middleware.ErrInvalidRequest, "invalid_request"},
 		{middleware.ErrInsufficientScope, "insufficient_scope"},
 		{middleware.ErrSubjectMismatch, "subject_mismatch"},
+		{middleware.ErrBindingMismatch, "binding_mismatch"},
 		{middleware.ErrNoClaims, "no_claims"},
 		{middleware.ErrInternal, "internal"},
 		{fmt.Errorf("%w: kid secret-kid", token.ErrUnknownKey), "unknown_key"},

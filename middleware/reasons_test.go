@@ -14,7 +14,7 @@ import (
 func TestReasons(t *testing.T) {
 	t.Parallel()
 	got := middleware.Reasons()
-	for _, code := range []string{"no_credentials", "invalid_request", "insufficient_scope", "subject_mismatch", "no_claims", "internal"} {
+	for _, code := range []string{"no_credentials", "invalid_request", "insufficient_scope", "subject_mismatch", "binding_mismatch", "no_claims", "internal"} {
 		assert.Contains(t, got, code)
 	}
 	for _, code := range token.Reasons() {

@@ -20,10 +20,10 @@ import (
 //
 // err is normally an [*Error] (anywhere in its chain). Any other error is
 // classified by its sentinel: [ErrNoCredentials] and [ErrNoClaims] → 401 bare
-// challenge, [ErrInvalidRequest] → 400, [ErrInsufficientScope] and
-// [ErrSubjectMismatch] → 403, token.ErrUnavailable → 503, any other
-// token.ErrInvalid → 401 invalid_token, and anything else → 500: an
-// error nobody classified is a server bug, not a bad token. An *Error whose
+// challenge, [ErrInvalidRequest] → 400, [ErrInsufficientScope],
+// [ErrSubjectMismatch] and [ErrBindingMismatch] → 403, token.ErrUnavailable
+// → 503, any other token.ErrInvalid → 401 invalid_token, and anything else →
+// 500: an error nobody classified is a server bug, not a bad token. An *Error whose
 // Status and Code do not form one of the responses above is also a 500.
 //
 // realm is the challenge's realm; if it is empty or has characters outside
@@ -46,7 +46,7 @@ func classify(err error) *Error {
 		return &Error{Status: http.StatusUnauthorized, Err: err}
 	case errors.Is(err, ErrInvalidRequest):
 		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Err: err}
-	case errors.Is(err, ErrInsufficientScope), errors.Is(err, ErrSubjectMismatch):
+	case errors.Is(err, ErrInsufficientScope), errors.Is(err, ErrSubjectMismatch), errors.Is(err, ErrBindingMismatch):
 		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: err}
 	case errors.Is(err, token.ErrUnavailable):
 		return &Error{Status: http.StatusServiceUnavailable, Err: err}
@@ -82,7 +82,7 @@ func write(w http.ResponseWriter, e *Error, realm string) {
 		body, challenge = bodyInvalidToken, challenge+`, error="invalid_token"`
 	case status == http.StatusForbidden && e.Code == CodeInsufficientScope:
 		body, challenge = bodyScope, challenge+`, error="insufficient_scope"`
-		if errors.Is(e.Err, ErrSubjectMismatch) {
+		if errors.Is(e.Err, ErrSubjectMismatch) || errors.Is(e.Err, ErrBindingMismatch) {
 			body = bodySubject
 		}
 		if validScopeList(e.Scope) {

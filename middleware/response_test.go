@@ -33,6 +33,7 @@ func TestWriteError(t *testing.T) {
 		{"keys unavailable", token.ErrKeysUnavailable, "", noKeys},
 		{"insufficient scope", middleware.ErrInsufficientScope, "", bareForbidden},
 		{"subject mismatch", middleware.ErrSubjectMismatch, "", notSelf},
+		{"binding mismatch", fmt.Errorf("host: %w", middleware.ErrBindingMismatch), "", notSelf},
 		{"internal", middleware.ErrInternal, "", crashed},
 		{"unclassified is a server bug", errors.New("boom"), "", crashed},
 		{"nil", nil, "", crashed},

@@ -73,6 +73,9 @@ func TestParseTokens(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusOK, f.do(t, http.MethodGet, "/bundles/demo_bundle/variables/greeting", bearer(processor), "").status,
 		"an unbound processor token reads any bundle")
+	vars := f.debugVars(t)
+	assert.Equal(t, int64(1), vars["rejected.binding_mismatch"], "another bundle's variable, counted by its own reason")
+	assert.Zero(t, vars["rejected.subject_mismatch"])
 
 	// Near the processor token's end the parse token ends with it.
 	f.clock.Advance(token.DefaultProcessorTTL - 2*time.Minute)

@@ -79,7 +79,8 @@ func TestDocumentedReasons(t *testing.T) {
 	sentinels := map[string]error{
 		"middleware.ErrNoCredentials": middleware.ErrNoCredentials, "middleware.ErrInvalidRequest": middleware.ErrInvalidRequest,
 		"middleware.ErrInsufficientScope": middleware.ErrInsufficientScope, "middleware.ErrSubjectMismatch": middleware.ErrSubjectMismatch,
-		"middleware.ErrNoClaims": middleware.ErrNoClaims, "middleware.ErrInternal": middleware.ErrInternal,
+		"middleware.ErrBindingMismatch": middleware.ErrBindingMismatch,
+		"middleware.ErrNoClaims":        middleware.ErrNoClaims, "middleware.ErrInternal": middleware.ErrInternal,
 		"token.ErrMalformed": token.ErrMalformed, "token.ErrUnsupported": token.ErrUnsupported,
 		"token.ErrAlgorithm": token.ErrAlgorithm, "token.ErrUnknownKey": token.ErrUnknownKey,
 		"token.ErrKeysUnavailable": token.ErrKeysUnavailable, "token.ErrSignature": token.ErrSignature,
