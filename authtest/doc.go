@@ -2,6 +2,7 @@
 // execauth setup: a token [Issuer] with ephemeral keys published by an
 // httptest JWK Set server, token factories per class with per-call
 // [Override]s, a ready token.Verifier and middleware, and a fake [Clock].
+// [WithClasses] adds a host's own token classes, minted with [Issuer.Mint].
 // Tokens are token.Raw, which redacts itself when printed; string(raw) is
 // the token text.
 //

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,6 +27,35 @@ func Example() {
 			iss.Execution(t, task, authtest.Expired()), // expired beyond any leeway
 		} {
 			req := httptest.NewRequest(http.MethodGet, "/task-instances/"+task.String(), nil)
+			req.Header.Set("Authorization", "Bearer "+string(tok))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			fmt.Println(rec.Code)
+		}
+	})
+	// Output:
+	// 200
+	// 403
+	// 401
+}
+
+func ExampleWithClasses() {
+	runTest(func(t testing.TB) {
+		// The host registers Airflow's per-file parse class.
+		classes, err := token.NewClasses(token.Class{Name: "dag_parse", TTL: 5 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss := authtest.NewIssuer(t, authtest.WithClasses(classes))
+		ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+		h := iss.Middleware(t, "dag_parse")(ok)
+
+		for _, tok := range []token.Raw{
+			iss.Mint(t, "dag_parse", "dag-processor"),
+			iss.Processor(t, "dag-processor"),                                           // a class the route does not accept
+			iss.Mint(t, "dag_parse", "dag-processor", authtest.Lifetime(6*time.Minute)), // past the class's maximum
+		} {
+			req := httptest.NewRequest(http.MethodGet, "/connections/db", nil)
 			req.Header.Set("Authorization", "Bearer "+string(tok))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

@@ -36,6 +36,7 @@ type config struct {
 	name     string
 	audience []string
 	ttl      token.Lifetimes
+	classes  *token.Classes
 }
 
 // WithAlgorithm sets the signing algorithm: EdDSA, ES256, ES384, ES512, RS*
@@ -61,6 +62,14 @@ func WithAudience(aud ...string) Option {
 // the longer of it and the default. Zero fields use the defaults.
 func WithTTL(ttl token.Lifetimes) Option { return func(c *config) { c.ttl = ttl } }
 
+// WithClasses sets the token classes the issuer mints and its verifiers
+// accept: the built-ins plus the host's own, as token.NewClasses returns
+// them, so that [Issuer.Mint] mints tokens of a host-defined class and
+// [Issuer.Middleware] admits them on the routes that name it. A registered
+// class's tokens live its TTL and verify up to its MaxLifetime. If not given
+// (or nil), the built-in classes.
+func WithClasses(classes *token.Classes) Option { return func(c *config) { c.classes = classes } }
+
 // Issuer is a token issuer for tests: ephemeral keys in a [jwks.Keyring],
 // published by an httptest server, and factories that mint tokens of each
 // class with per-call [Override]s. Everything it starts is stopped by the
@@ -71,6 +80,7 @@ type Issuer struct {
 	name     string
 	audience []string
 	ttl      token.Lifetimes
+	classes  *token.Classes
 	ring     *jwks.Keyring
 	tokens   *token.Issuer
 	url      string
@@ -95,6 +105,9 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	if len(cfg.audience) == 0 {
 		cfg.audience = []string{DefaultAudience}
 	}
+	if cfg.classes == nil {
+		cfg.classes = token.BuiltinClasses()
+	}
 	if cfg.alg.Symmetric() {
 		t.Fatalf("authtest: NewIssuer: %s keys cannot be published in a JWK Set", cfg.alg)
 	}
@@ -105,7 +118,7 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	ring, err := jwks.NewKeyring(jwks.KeyringConfig{
 		Active: key,
 		// A retired key must outlive every token it signed, at any leeway.
-		RetireAfter: cfg.ttl.Longest() + token.MaxLeeway,
+		RetireAfter: cfg.longest() + token.MaxLeeway,
 		Now:         cfg.clock.Now,
 	})
 	if err != nil {
@@ -121,7 +134,7 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	t.Cleanup(srv.Close)
 	return &Issuer{
 		alg: cfg.alg, clock: cfg.clock, name: cfg.name, audience: cfg.audience, ttl: cfg.ttl,
-		ring: ring, tokens: tokens, url: srv.URL + jwksPath,
+		classes: cfg.classes, ring: ring, tokens: tokens, url: srv.URL + jwksPath,
 		other:  sync.OnceValues(func() (*jwks.SigningKey, error) { return jwks.Generate(cfg.alg) }),
 		caches: make(map[*jwks.Cache]bool),
 	}
@@ -129,14 +142,26 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 
 func newTokenIssuer(keys jwks.SigningKeys, cfg config) (*token.Issuer, error) {
 	return token.NewIssuer(token.IssuerConfig{
-		Keys: keys, Issuer: cfg.name, Audience: cfg.audience, TTL: cfg.ttl, Now: cfg.clock.Now,
+		Keys: keys, Issuer: cfg.name, Audience: cfg.audience, TTL: cfg.ttl, Classes: cfg.classes, Now: cfg.clock.Now,
 	})
+}
+
+// longest returns the longest lifetime a verifier of cfg accepts: the
+// built-ins' TTLs and every class's MaxLifetime.
+func (cfg config) longest() time.Duration {
+	longest := cfg.ttl.Longest()
+	for _, name := range cfg.classes.Names() {
+		if c, ok := cfg.classes.Lookup(name); ok {
+			longest = max(longest, c.MaxLifetime)
+		}
+	}
+	return longest
 }
 
 // Verifier returns a verifier of this issuer's tokens that fetches the keys
 // from [Issuer.JWKSURL] through a [jwks.Cache], as a host server would. It
 // reads time from the issuer's clock and accepts the issuer's name,
-// audience, algorithm and lifetimes; the cache's key freshness runs on real
+// audience, algorithm, classes and lifetimes; the cache's key freshness runs on real
 // time, so advancing the clock by days expires tokens but never the keys.
 // Each edit may change the config before the verifier is built (a Leeway, a
 // CacheSize); an edit that makes MaxLifetime shorter than the issuer's TTL
@@ -162,7 +187,7 @@ func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *to
 		cache.Close()
 	})
 	cfg := token.VerifierConfig{
-		Keys: cache, Issuer: i.name, Audience: i.audience, Now: i.clock.Now,
+		Keys: cache, Issuer: i.name, Audience: i.audience, Now: i.clock.Now, Classes: i.classes,
 		MaxLifetime: token.Lifetimes{
 			Workload:  max(i.ttl.Workload, token.DefaultWorkloadTTL),
 			Execution: max(i.ttl.Execution, token.DefaultExecutionTTL),
@@ -186,8 +211,9 @@ func (i *Issuer) Verifier(t testing.TB, edit ...func(*token.VerifierConfig)) *to
 }
 
 // Middleware returns [middleware.Authenticate] with a new [Issuer.Verifier],
-// admitting the given token classes (if none, execution only, as
-// middleware.Config says).
+// admitting the given token classes, built-in or registered with
+// [WithClasses] (if none, the classes accepted by default: execution only
+// among the built-ins, as middleware.Config says).
 func (i *Issuer) Middleware(t testing.TB, classes ...scope.Scope) func(http.Handler) http.Handler {
 	t.Helper()
 	return middleware.Authenticate(middleware.Config{Verifier: i.Verifier(t), Classes: classes})

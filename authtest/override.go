@@ -17,7 +17,7 @@ import (
 const Skew = token.MaxLeeway + time.Minute
 
 // Override changes one token minted by [Issuer.Workload],
-// [Issuer.Execution] or [Issuer.Processor]. Overrides apply in order; a later
+// [Issuer.Execution], [Issuer.Processor] or [Issuer.Mint]. Overrides apply in order; a later
 // one wins over an earlier one that sets the same thing.
 type Override func(*draft)
 
@@ -54,8 +54,9 @@ func Expired() Override { return func(d *draft) { d.timing = expired } }
 func NotYetValid() Override { return func(d *draft) { d.timing = notYetValid } }
 
 // Lifetime sets exp - iat. Longer than the class's maximum (24h workload
-// and processor, 10m execution, unless [WithTTL] raised it), or not
-// positive, a verifier rejects the token with token.ErrLifetime.
+// and processor, 10m execution, unless [WithTTL] raised it; a registered
+// class's MaxLifetime), or not positive, a verifier rejects the token with
+// token.ErrLifetime.
 func Lifetime(life time.Duration) Override { return func(d *draft) { d.lifetime = life } }
 
 // UnknownKey signs with a key that is never published, under its own kid: a
@@ -120,9 +121,22 @@ func (i *Issuer) Processor(t testing.TB, name string, o ...Override) token.Raw {
 	return i.mint(t, scope.Processor, name, o)
 }
 
+// Mint mints a token of any class of the issuer's, such as one registered
+// with [WithClasses], for sub: a task id (uuid.UUID.String) for a class whose
+// sub must be one, else a principal name. It lives the class's TTL unless
+// [Lifetime] says otherwise. A class the issuer does not know, or a sub the
+// class refuses, fails t.
+func (i *Issuer) Mint(t testing.TB, class scope.Scope, sub string, o ...Override) token.Raw {
+	t.Helper()
+	return i.mint(t, class, sub, o)
+}
+
 func (i *Issuer) mint(t testing.TB, class scope.Scope, sub string, o []Override) token.Raw {
 	t.Helper()
 	d := draft{lifetime: i.ttl.For(class)}
+	if c, ok := i.classes.Lookup(class); ok && d.lifetime == 0 { // a registered class
+		d.lifetime = c.TTL
+	}
 	for _, f := range o {
 		f(&d)
 	}
@@ -163,7 +177,7 @@ func (i *Issuer) unpublished(t testing.TB, s signer) *token.Issuer {
 	if err != nil {
 		t.Fatalf("authtest: unpublished key: %v", err)
 	}
-	minter, err := newTokenIssuer(key, config{name: i.name, audience: i.audience, ttl: i.ttl, clock: i.clock})
+	minter, err := newTokenIssuer(key, config{name: i.name, audience: i.audience, ttl: i.ttl, classes: i.classes, clock: i.clock})
 	if err != nil {
 		t.Fatalf("authtest: unpublished key: %v", err)
 	}

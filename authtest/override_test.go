@@ -173,6 +173,16 @@ func TestSetupErrorsFailTheTest(t *testing.T) {
 		{"subject not a task id", func(t testing.TB) {
 			authtest.NewIssuer(t).Execution(t, task, authtest.Claims(func(c *token.Claims) { c.Subject = "task-1" }))
 		}, "authtest: mint execution token: "},
+		{"a class the issuer does not know", func(t testing.TB) {
+			authtest.NewIssuer(t).Mint(t, "dag_parse", "dag-processor")
+		}, "authtest: mint dag_parse token: "},
+		{"a registered class's sub rule", func(t testing.TB) {
+			classes, err := token.NewClasses(token.Class{Name: "callback", TaskSubject: true, TTL: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			authtest.NewIssuer(t, authtest.WithClasses(classes)).Mint(t, "callback", "not-a-task")
+		}, "authtest: mint callback token: "},
 		{"two classes", func(t testing.TB) {
 			authtest.NewIssuer(t).Workload(t, task, authtest.Scopes(scope.Execution))
 		}, "authtest: mint workload token: "},
