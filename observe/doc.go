@@ -15,6 +15,11 @@
 //     its unknown-kid refresh limiter decided.
 //   - [Revocation]: token.Verifier refused a token as revoked, or could not
 //     tell.
+//   - [RevocationSync], [RevocationState]: revoke.List synced with its store
+//     (or failed to), or its view passed MaxStale and fails closed (or open),
+//     or is fresh again.
+//   - [KeyReload]: jwks.Dir read its key directory and applied a new state,
+//     found the same one, or refused it and kept the last good one.
 //   - [Swap], [Retry], [FileRead]: on the client, refresh.Transport adopted
 //     or ignored a new token and retried after a 401; refresh.FileSource read
 //     its token file.

@@ -207,7 +207,8 @@ type Swap struct {
 const (
 	// Retried: the request was sent once more with a newer token.
 	Retried = "retried"
-	// Unchanged: no newer token than the one refused; the 401 stands.
+	// Unchanged: no newer token than the one refused; the 401 stands. For a
+	// [KeyReload]: the key directory holds the state already in use.
 	Unchanged = "unchanged"
 	// NotReplayable: the request body cannot be sent again (no GetBody);
 	// the 401 stands.

@@ -37,6 +37,17 @@ type Hooks struct {
 	// OnRevocation receives every token that token.Verifier refused as
 	// revoked, or could not check. If nil, none is reported.
 	OnRevocation func(context.Context, Revocation)
+	// OnRevocationSync receives the result of every sync of revoke.List
+	// with its store. If nil, none is reported.
+	OnRevocationSync func(context.Context, RevocationSync)
+	// OnRevocationState receives each change of the freshness of
+	// revoke.List's view: past MaxStale (failing open or closed), and back.
+	// If nil, none is reported.
+	OnRevocationState func(context.Context, RevocationState)
+	// OnKeyReload receives every read of a jwks.Dir key directory: a state
+	// applied, the same state again, or one refused. If nil, none is
+	// reported.
+	OnKeyReload func(context.Context, KeyReload)
 	// OnSwap receives every refresh header refresh.Transport adopted or
 	// ignored. If nil, none is reported.
 	OnSwap func(context.Context, Swap)

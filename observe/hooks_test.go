@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ func report(h *observe.Hooks) {
 	h.Stale(ctx, observe.Stale{})
 	h.KeyMiss(ctx, observe.KeyMiss{})
 	h.Revocation(ctx, observe.Revocation{})
+	h.RevocationSync(ctx, observe.RevocationSync{})
+	h.RevocationState(ctx, observe.RevocationState{})
+	h.KeyReload(ctx, observe.KeyReload{})
 	h.Swap(ctx, observe.Swap{})
 	h.Retry(ctx, observe.Retry{})
 	h.FileRead(ctx, observe.FileRead{})
@@ -31,25 +35,42 @@ func report(h *observe.Hooks) {
 // every returns hooks whose every func calls f with the hook's name.
 func every(f func(name string)) *observe.Hooks {
 	return &observe.Hooks{
-		OnAuth:       func(context.Context, observe.Auth) { f("OnAuth") },
-		OnReissue:    func(context.Context, observe.Reissue) { f("OnReissue") },
-		OnFetch:      func(context.Context, observe.Fetch) { f("OnFetch") },
-		OnStale:      func(context.Context, observe.Stale) { f("OnStale") },
-		OnKeyMiss:    func(context.Context, observe.KeyMiss) { f("OnKeyMiss") },
-		OnRevocation: func(context.Context, observe.Revocation) { f("OnRevocation") },
-		OnSwap:       func(context.Context, observe.Swap) { f("OnSwap") },
-		OnRetry:      func(context.Context, observe.Retry) { f("OnRetry") },
-		OnFileRead:   func(context.Context, observe.FileRead) { f("OnFileRead") },
+		OnAuth:            func(context.Context, observe.Auth) { f("OnAuth") },
+		OnReissue:         func(context.Context, observe.Reissue) { f("OnReissue") },
+		OnFetch:           func(context.Context, observe.Fetch) { f("OnFetch") },
+		OnStale:           func(context.Context, observe.Stale) { f("OnStale") },
+		OnKeyMiss:         func(context.Context, observe.KeyMiss) { f("OnKeyMiss") },
+		OnRevocation:      func(context.Context, observe.Revocation) { f("OnRevocation") },
+		OnRevocationSync:  func(context.Context, observe.RevocationSync) { f("OnRevocationSync") },
+		OnRevocationState: func(context.Context, observe.RevocationState) { f("OnRevocationState") },
+		OnKeyReload:       func(context.Context, observe.KeyReload) { f("OnKeyReload") },
+		OnSwap:            func(context.Context, observe.Swap) { f("OnSwap") },
+		OnRetry:           func(context.Context, observe.Retry) { f("OnRetry") },
+		OnFileRead:        func(context.Context, observe.FileRead) { f("OnFileRead") },
 	}
 }
 
-var names = []string{"OnAuth", "OnReissue", "OnFetch", "OnStale", "OnKeyMiss", "OnRevocation", "OnSwap", "OnRetry", "OnFileRead"}
+var names = []string{"OnAuth", "OnReissue", "OnFetch", "OnStale", "OnKeyMiss", "OnRevocation", "OnRevocationSync", "OnRevocationState", "OnKeyReload", "OnSwap", "OnRetry", "OnFileRead"}
 
 func TestReportCallsEachHook(t *testing.T) {
 	t.Parallel()
 	var called []string
 	report(every(func(name string) { called = append(called, name) }))
 	assert.Equal(t, names, called)
+}
+
+// names lists every hook field of Hooks, so that the tests above cover a new
+// one.
+func TestNamesListEveryHook(t *testing.T) {
+	t.Parallel()
+	var fields []string
+	typ := reflect.TypeFor[observe.Hooks]()
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Name; strings.HasPrefix(name, "On") {
+			fields = append(fields, name)
+		}
+	}
+	assert.Equal(t, names, fields)
 }
 
 func TestReportWithoutHooks(t *testing.T) {

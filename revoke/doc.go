@@ -26,6 +26,10 @@
 // before an outage hold after it, and a restarted replica loads every live
 // entry before [NewList] returns.
 //
+// [Config.Hooks] reports every sync (its result, duration and entries) and
+// each change of the view's freshness, for metrics: a view failing closed is
+// seen within one poll interval.
+//
 // The store also records the first run exchange of each subject
 // ([Store.FirstExchange]), so that a retried exchange, on any replica, stays
 // in the chain that the first one started.

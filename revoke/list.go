@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/execauth/execauth/observe"
 )
 
 // Defaults for [Config].
@@ -56,6 +58,11 @@ type Config struct {
 	// Now returns the current time, for staleness and expiry. If nil,
 	// time.Now is used.
 	Now func() time.Time
+	// Hooks receives the result of every sync with the store
+	// (observe.Hooks.OnRevocationSync) and each change of the view's
+	// freshness (OnRevocationState), never a jti or a subject. If nil,
+	// nothing is reported.
+	Hooks *observe.Hooks
 }
 
 // List is a replica's local view of the revocations in a [Store]: a
@@ -78,6 +85,7 @@ type List struct {
 	failOpen    time.Duration
 	log         *slog.Logger
 	now         func() time.Time
+	hooks       *observe.Hooks
 
 	idx    atomic.Pointer[index] // read lock-free by Check
 	synced atomic.Int64          // UnixNano (by now) of the start of the last successful sync; 0 if none
@@ -126,6 +134,7 @@ func NewList(ctx context.Context, cfg Config) (*List, error) {
 	l := &List{
 		store: cfg.Store, interval: cfg.PollInterval, maxStale: cfg.MaxStale, timeout: cfg.Timeout,
 		maxLifetime: cfg.MaxLifetime, failOpen: cfg.InsecureFailOpenFor, log: cfg.Logger, now: cfg.Now,
+		hooks:   cfg.Hooks,
 		syncing: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	setDefault(&l.interval, DefaultPollInterval)

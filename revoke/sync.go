@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/execauth/execauth/observe"
 )
 
 // Sync asks the store for the entries written since the last sync and adds
@@ -18,12 +20,10 @@ func (l *List) Sync(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 	}
 	defer func() { <-l.syncing }()
-	start := l.now()
-	ctx, cancel := context.WithTimeout(ctx, l.timeout)
-	defer cancel()
-	entries, next, err := l.store.Since(ctx, l.cursor)
+	start, began := l.now(), l.hooks.Time() // began: zero without hooks
+	entries, next, err := l.since(ctx)
 	if err != nil {
-		l.report(err)
+		l.report(ctx, err, began, 0)
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	l.apply(entries, start)
@@ -31,8 +31,15 @@ func (l *List) Sync(ctx context.Context) error {
 	if n := start.UnixNano(); n > l.synced.Load() {
 		l.synced.Store(n) // only a sync writes synced, and one runs at a time
 	}
-	l.report(nil)
+	l.report(ctx, nil, began, len(entries))
 	return nil
+}
+
+// since asks the store for the entries after the cursor, within Timeout.
+func (l *List) since(ctx context.Context) ([]Entry, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	return l.store.Since(ctx, l.cursor)
 }
 
 // loop syncs every interval until Close.
@@ -52,10 +59,17 @@ func (l *List) loop() {
 
 // report logs the first failed sync after a success and the first success
 // after failures, and each change of the view's freshness: from fresh to
-// failing open or closed, and back. Call with the sync token held.
-func (l *List) report(err error) {
+// failing open or closed, and back; the hooks get every sync and every
+// change. began is when the sync began by the hooks' clock, n the entries
+// it brought. Call with the sync token held.
+func (l *List) report(ctx context.Context, err error, began time.Time, n int) {
 	if err != nil && l.life.Err() != nil {
 		return // closing
+	}
+	if l.hooks != nil {
+		l.hooks.RevocationSync(ctx, observe.RevocationSync{
+			Start: began, Duration: l.hooks.Time().Sub(began), Err: err, Entries: n, SyncedAt: l.SyncedAt(),
+		})
 	}
 	switch {
 	case err != nil && !l.failing:
@@ -75,6 +89,7 @@ func (l *List) report(err error) {
 		return
 	}
 	l.state = state
+	l.reportState(ctx, state, now)
 	switch state {
 	case fresh:
 		l.log.Info("revoke: revocations in sync with the store")
@@ -84,4 +99,22 @@ func (l *List) report(err error) {
 	case failingClosed:
 		l.log.Error("revoke: revocations unavailable; every check fails closed", "synced_at", l.SyncedAt())
 	}
+}
+
+// reportState reports a change of freshness to the hooks.
+func (l *List) reportState(ctx context.Context, state freshness, now time.Time) {
+	if l.hooks == nil {
+		return
+	}
+	e := observe.RevocationState{State: observe.Fresh, SyncedAt: l.SyncedAt()}
+	switch state {
+	case failingOpen:
+		e.State = observe.FailingOpen
+	case failingClosed:
+		e.State = observe.FailingClosed
+	}
+	if !e.SyncedAt.IsZero() {
+		e.Age = now.Sub(e.SyncedAt)
+	}
+	l.hooks.RevocationState(ctx, e)
 }
