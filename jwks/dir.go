@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/execauth/execauth/observe"
 )
 
 // Defaults and names of a key directory.
@@ -76,6 +78,11 @@ type DirConfig struct {
 	// Now returns the current time: when retiring keys stop verifying, and
 	// the times that writes record. If nil, time.Now is used.
 	Now func() time.Time
+	// Hooks receives every read of the directory (observe.Hooks.OnKeyReload):
+	// a new state applied, with the keys it added and removed; the same
+	// state again; or a state refused, and why. A read cut short by its ctx
+	// is not reported. If nil, nothing is reported.
+	Hooks *observe.Hooks
 }
 
 // Dir is a keyring kept in a directory that every replica of an issuer
@@ -131,6 +138,7 @@ type Dir struct {
 	retireAfter time.Duration
 	log         *slog.Logger
 	now         func() time.Time
+	hooks       *observe.Hooks
 	ring        *Keyring
 
 	stop      context.CancelFunc
@@ -187,7 +195,7 @@ func newDir(cfg DirConfig) (*Dir, error) {
 	}
 	d := &Dir{
 		path: cfg.Path, reload: cfg.Reload, retireAfter: cfg.RetireAfter, log: cfg.Logger, now: cfg.Now,
-		parsed: map[string]parsedKey{},
+		hooks: cfg.Hooks, parsed: map[string]parsedKey{},
 	}
 	if d.reload == 0 {
 		d.reload = DefaultReload
@@ -305,6 +313,7 @@ func (d *Dir) Reload(ctx context.Context) error {
 // manifest changed under it (a writer at work, a Kubernetes volume
 // swapping versions) is tried once more.
 func (d *Dir) reloadLocked(ctx context.Context) error {
+	began := d.hooks.Time() // zero without hooks
 	st, err := d.read(ctx)
 	if err != nil && ctx.Err() == nil && d.manifestChanged(st) {
 		st, err = d.read(ctx)
@@ -319,12 +328,15 @@ func (d *Dir) reloadLocked(ctx context.Context) error {
 			d.log.LogAttrs(ctx, slog.LevelWarn, "jwks: key directory not loaded; the last good keys stay in use",
 				slog.String("dir", d.path), slog.Any("err", err))
 		}
+		d.reportReload(ctx, began, observe.Refused, err, nil)
 		return err
 	}
 	d.err.Store(&loadError{})
 	d.reported = ""
+	prev := d.parsed
 	d.parsed = st.parsed
 	if st.sum == d.applied && d.listing.Load() != nil {
+		d.reportReload(ctx, began, observe.Unchanged, nil, nil)
 		return nil
 	}
 	d.ring.replace(st.active, st.pending, st.retiring)
@@ -332,5 +344,6 @@ func (d *Dir) reloadLocked(ctx context.Context) error {
 	d.listing.Store(&st.listing)
 	d.log.LogAttrs(ctx, slog.LevelInfo, "jwks: key directory loaded", slog.String("dir", d.path),
 		slog.String("active", st.active.ID()), slog.Int("keys", len(st.listing)), slog.Uint64("generation", d.ring.Generation()))
+	d.reportReload(ctx, began, observe.Applied, nil, prev)
 	return nil
 }

@@ -188,7 +188,8 @@ const (
 	// ignored.
 	Pinned = "pinned"
 	// Malformed: the header held more than one value or no compact JWS; it
-	// was ignored.
+	// was ignored. For a refused [KeyReload]: the manifest or a key file
+	// cannot be decoded or breaks the format's rules.
 	Malformed = "malformed"
 )
 

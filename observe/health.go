@@ -60,17 +60,15 @@ const (
 	Refused = "refused"
 )
 
-// Reasons of a refused [KeyReload].
+// Reasons of a refused [KeyReload], with [Malformed]: the manifest or a key
+// file cannot be decoded or breaks the format's rules (see package jwks).
 const (
-	// NoDirectory: the manifest or the directory is missing.
-	NoDirectory = "missing"
+	// Missing: the manifest or the directory is missing.
+	Missing = "missing"
 	// MissingKeyFile: the manifest names a key file that is not there.
 	MissingKeyFile = "missing_key_file"
 	// FileMode: a file others may read, or the group may write.
 	FileMode = "file_mode"
-	// BadManifest: the manifest, or a key file, cannot be decoded or breaks
-	// the format's rules (see package jwks).
-	BadManifest = "malformed"
 	// BadKey: a key file holds a key that is weak, of an unsupported type,
 	// or does not fit the algorithm the manifest gives it.
 	BadKey = "bad_key"
@@ -87,8 +85,8 @@ type KeyReload struct {
 	Path string
 	// Outcome is Applied, Unchanged or Refused.
 	Outcome string
-	// Reason says why a state was refused: NoDirectory, MissingKeyFile,
-	// FileMode, BadManifest, BadKey or Unreadable; "" otherwise.
+	// Reason says why a state was refused: Missing, MissingKeyFile,
+	// FileMode, Malformed, BadKey or Unreadable; "" otherwise.
 	Reason string
 	// Start is when the read began and Duration how long it took.
 	Start    time.Time
