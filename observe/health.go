@@ -98,7 +98,7 @@ type KeyReload struct {
 	// first read every key is added.
 	Added, Removed int
 	// Err is why the state was refused; nil otherwise. It may name a file
-	// of the directory, never a key.
+	// or a kid of the directory's own keys: for logs, not labels.
 	Err error
 }
 

@@ -2,8 +2,9 @@
 // observe.Hooks into OpenTelemetry metrics and spans.
 //
 // [New] returns one *observe.Hooks; give it to every component's Config
-// (middleware, token.Verifier, refresh.Reissuer, jwks.Cache,
-// refresh.Transport, refresh.FileSource). Metrics, all prefixed "execauth.":
+// (middleware, token.Verifier, refresh.Reissuer, jwks.Cache, jwks.Dir,
+// revoke.List, refresh.Transport, refresh.FileSource). Metrics, all prefixed
+// "execauth.":
 //
 //	auth.requests          counter    every decision of authentication
 //	verify.duration        histogram  seconds per verification (s)
@@ -17,6 +18,9 @@
 //	jwks.stale             counter    URLs whose keys passed MaxStale
 //	jwks.key_misses        counter    unknown-kid refresh limiter decisions
 //	revocations            counter    tokens refused at the revocation check
+//	revocation.syncs       counter    revocation list syncs with the store, by outcome
+//	revocation.staleness   gauge      seconds since the list's last successful sync
+//	keys.reloads           counter    key directory reads: applied, unchanged, refused
 //	client.swaps           counter    refresh headers adopted or ignored
 //	client.retries         counter    what the client did after a 401
 //	client.file_reads      counter    token file reads

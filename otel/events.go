@@ -106,6 +106,30 @@ func (r *recorder) revocation(ctx context.Context, e observe.Revocation) {
 	r.revocations.Add(ctx, 1, metric.WithAttributes(outcome.String(e.Outcome), cacheHit.Bool(e.CacheHit)))
 }
 
+func (r *recorder) revocationSync(ctx context.Context, e observe.RevocationSync) {
+	o := succeeded
+	if e.Err != nil {
+		o = failed
+	}
+	r.revocationSyncs.Add(ctx, 1, metric.WithAttributes(outcome.String(o)))
+	if e.SyncedAt.IsZero() {
+		return
+	}
+	r.mu.Lock()
+	if e.SyncedAt.After(r.revokedAt) {
+		r.revokedAt = e.SyncedAt
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) keyReload(ctx context.Context, e observe.KeyReload) {
+	kv := []attribute.KeyValue{outcome.String(e.Outcome)}
+	if e.Reason != "" {
+		kv = append(kv, reason.String(e.Reason))
+	}
+	r.keyReloads.Add(ctx, 1, metric.WithAttributes(kv...))
+}
+
 func (r *recorder) swap(ctx context.Context, e observe.Swap) {
 	r.swaps.Add(ctx, 1, metric.WithAttributes(outcome.String(e.Outcome), httpStatus.Int(e.Status)))
 }

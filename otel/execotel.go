@@ -49,11 +49,13 @@ type recorder struct {
 	fetches, keysAdded, keysRemoved        metric.Int64Counter
 	keysSkipped, stale, keyMisses          metric.Int64Counter
 	revocations, swaps, retries, fileReads metric.Int64Counter
+	revocationSyncs, keyReloads            metric.Int64Counter
 	authSets                               optionCache[authKey]
 	verifySets                             optionCache[verifyKey]
 	reissueSets                            optionCache[reissueKey]
 	mu                                     sync.Mutex
 	lastOK                                 map[string]time.Time // by URL: the last successful fetch
+	revokedAt                              time.Time            // the revocation view's last successful sync; zero if none
 }
 
 // New returns hooks that record every event as metrics and spans. Pass the
@@ -78,6 +80,7 @@ func New(cfg Config) (*observe.Hooks, error) {
 	return &observe.Hooks{
 		OnAuth: r.auth, OnReissue: r.reissue, OnFetch: r.fetch, OnStale: r.staleURL,
 		OnKeyMiss: r.keyMiss, OnRevocation: r.revocation,
+		OnRevocationSync: r.revocationSync, OnKeyReload: r.keyReload,
 		OnSwap: r.swap, OnRetry: r.retry, OnFileRead: r.fileRead,
 		Now: r.now,
 	}, nil
@@ -111,10 +114,14 @@ func (r *recorder) instruments(m metric.Meter) error {
 	counter(&r.swaps, "execauth.client.swaps", "{response}", "Refresh headers the client adopted or ignored.")
 	counter(&r.retries, "execauth.client.retries", "{response}", "What the client did after a 401.")
 	counter(&r.fileReads, "execauth.client.file_reads", "{read}", "Reads of a provisioned token file.")
-	_, err := m.Float64ObservableGauge("execauth.jwks.staleness", metric.WithUnit("s"),
-		metric.WithDescription("Time since the last successful fetch of a JWK Set URL."),
-		metric.WithFloat64Callback(r.observeStaleness))
-	errs = append(errs, err)
+	counter(&r.revocationSyncs, "execauth.revocation.syncs", "{sync}", "Syncs of the revocation list with its store, by outcome.")
+	counter(&r.keyReloads, "execauth.keys.reloads", "{read}", "Reads of the key directory: applied, unchanged, or refused with a reason.")
+	gauge := func(name, desc string, f metric.Float64Callback) {
+		_, err := m.Float64ObservableGauge(name, metric.WithUnit("s"), metric.WithDescription(desc), metric.WithFloat64Callback(f))
+		errs = append(errs, err)
+	}
+	gauge("execauth.jwks.staleness", "Time since the last successful fetch of a JWK Set URL.", r.observeStaleness)
+	gauge("execauth.revocation.staleness", "Time since the start of the revocation list's last successful sync.", r.observeRevocationStaleness)
 	return errors.Join(errs...)
 }
 
@@ -126,6 +133,19 @@ func (r *recorder) observeStaleness(_ context.Context, o metric.Float64Observer)
 	defer r.mu.Unlock()
 	for u, at := range r.lastOK {
 		o.Observe(now.Sub(at).Seconds(), metric.WithAttributes(urlFull.String(u)))
+	}
+	return nil
+}
+
+// observeRevocationStaleness reports the age of the revocation list's view,
+// once a sync has succeeded.
+func (r *recorder) observeRevocationStaleness(_ context.Context, o metric.Float64Observer) error {
+	now := r.now()
+	r.mu.Lock()
+	at := r.revokedAt
+	r.mu.Unlock()
+	if !at.IsZero() {
+		o.Observe(now.Sub(at).Seconds())
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ import (
 //	jwks.fetch.ok      successful fetches of a trusted JWK Set URL
 //	jwks.fetch.error   failed ones
 //	revoked            tokens refused because they, or their task, were revoked
+//	revocation.sync.ok     syncs of the revocation list with its store
+//	revocation.sync.error  failed ones
 //
 // The keys are an interface: keep them. Each server has its own map, not
 // published in expvar's global registry, so that several servers can live
@@ -33,7 +35,8 @@ func newCounters() *counters {
 	for _, reason := range middleware.Reasons() {
 		m.Add("rejected."+reason, 0)
 	}
-	for _, k := range []string{"admitted", "reissued", "exchanged", "jwks.fetch.ok", "jwks.fetch.error", "revoked"} {
+	for _, k := range []string{"admitted", "reissued", "exchanged", "jwks.fetch.ok", "jwks.fetch.error", "revoked",
+		"revocation.sync.ok", "revocation.sync.error"} {
 		m.Add(k, 0)
 	}
 	return &counters{vars: m}
@@ -69,6 +72,13 @@ func (c *counters) hooks() *observe.Hooks {
 			if e.Outcome == observe.Revoked {
 				c.vars.Add("revoked", 1)
 			}
+		},
+		OnRevocationSync: func(_ context.Context, e observe.RevocationSync) {
+			if e.Err != nil {
+				c.vars.Add("revocation.sync.error", 1)
+				return
+			}
+			c.vars.Add("revocation.sync.ok", 1)
 		},
 	}
 }

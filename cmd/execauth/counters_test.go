@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -100,6 +102,11 @@ func TestServerDebugVars(t *testing.T) {
 		"rejected.expired": 1, "rejected.subject_mismatch": 1, "rejected.not_yet_valid": 1,
 		"jwks.fetch.ok": 1, "jwks.fetch.error": 1,
 	}
+	// The revocation list syncs in the background as well: at least its
+	// first sync, none failed.
+	assert.GreaterOrEqual(t, vars["revocation.sync.ok"], int64(1))
+	assert.Zero(t, vars["revocation.sync.error"])
+	delete(vars, "revocation.sync.ok")
 	for k, v := range vars {
 		assert.Equal(t, want[k], v, k)
 	}
@@ -125,4 +132,25 @@ func TestServerDebugVarsNoTokenContent(t *testing.T) {
 	assert.NotContains(t, res.body, string(forged))
 	assert.False(t, jwsPattern.MatchString(res.body))
 	assert.Equal(t, int64(1), f.debugVars(t)["rejected.unknown_key"])
+}
+
+// TestServerDebugVarsRevocationSync: a revocation store that fails is
+// counted at revocation.sync.error, and its return at revocation.sync.ok.
+func TestServerDebugVarsRevocationSync(t *testing.T) {
+	t.Parallel()
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	f := newAPIFixture(t, serverConfig{redis: c})
+	before := f.debugVars(t)
+	require.GreaterOrEqual(t, before["revocation.sync.ok"], int64(1), "the first sync")
+
+	m.SetError("LOADING redis is loading the dataset in memory")
+	require.Error(t, f.srv.revoked.Sync(t.Context()))
+	failed := f.debugVars(t)
+	assert.GreaterOrEqual(t, failed["revocation.sync.error"], before["revocation.sync.error"]+1)
+
+	m.SetError("")
+	require.NoError(t, f.srv.revoked.Sync(t.Context()))
+	assert.Greater(t, f.debugVars(t)["revocation.sync.ok"], failed["revocation.sync.ok"])
 }

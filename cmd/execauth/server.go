@@ -12,6 +12,7 @@ import (
 
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/middleware"
+	"github.com/execauth/execauth/observe"
 	"github.com/execauth/execauth/redisstore"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/revoke"
@@ -82,7 +83,7 @@ func (s *server) Close() {
 // sharedState returns where revocations, first exchanges and tasks live:
 // Redis when client is set, else this process's memory. The revocation
 // list has loaded every live entry when it returns.
-func sharedState(ctx context.Context, client redis.UniversalClient, now func() time.Time, log *slog.Logger) (revoke.Store, *revoke.List, tasks, error) {
+func sharedState(ctx context.Context, client redis.UniversalClient, now func() time.Time, log *slog.Logger, hooks *observe.Hooks) (revoke.Store, *revoke.List, tasks, error) {
 	var store revoke.Store = revoke.NewMemory(now)
 	var table tasks = newMemoryTasks()
 	if client != nil {
@@ -92,7 +93,7 @@ func sharedState(ctx context.Context, client redis.UniversalClient, now func() t
 		}
 		store, table = rs, &redisTasks{client: client, prefix: redisstore.DefaultPrefix}
 	}
-	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: log, Now: now})
+	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: log, Now: now, Hooks: hooks})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -121,13 +122,13 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	store, list, table, err := sharedState(ctx, cfg.redis, now, cfg.log)
+	stats := newCounters()
+	hooks := stats.hooks()
+	store, list, table, err := sharedState(ctx, cfg.redis, now, cfg.log, hooks)
 	if err != nil {
 		return nil, err
 	}
 	a := &api{revoked: list, tasks: table, log: cfg.log, observe: cfg.observe, now: now}
-	stats := newCounters()
-	hooks := stats.hooks()
 	re, err := refresh.NewReissuer(refresh.ReissuerConfig{
 		Issuer: issuer, Exchanges: store, Allow: a.allowReissue, Logger: cfg.log, Now: cfg.now, Hooks: hooks,
 	})
