@@ -13,13 +13,13 @@ import (
 // counters are the reference server's decision counts, served with the
 // standard expvar variables at GET /debug/vars under "execauth":
 //
-//	rejected.<reason>  refusals per reason code (every code present from the start)
-//	admitted           requests authentication admitted
-//	reissued           execution tokens reissued near expiry
-//	exchanged          execution tokens handed out by the run exchange
-//	jwks.fetch.ok      successful fetches of a trusted JWK Set URL
-//	jwks.fetch.error   failed ones
-//	revoked            tokens refused because they, or their task, were revoked
+//	rejected.<reason>      refusals per reason code (every code present from the start)
+//	admitted               requests authentication admitted
+//	reissued               execution tokens reissued near expiry
+//	exchanged              execution tokens handed out by the run exchange
+//	jwks.fetch.ok          successful fetches of a trusted JWK Set URL
+//	jwks.fetch.error       failed ones
+//	revoked                tokens refused because they, or their task, were revoked
 //	revocation.sync.ok     syncs of the revocation list with its store
 //	revocation.sync.error  failed ones
 //
