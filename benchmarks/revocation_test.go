@@ -1,0 +1,374 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/redisstore"
+	"github.com/execauth/execauth/revoke"
+	"github.com/execauth/execauth/token"
+)
+
+// redisKind names the Redis server of the revocation rows, in their names:
+// "redis" for a real server at EXECAUTH_REDIS_ADDR (host:port), else
+// "miniredis", an in-process Redis-protocol server started by each run.
+func redisKind() string {
+	if os.Getenv("EXECAUTH_REDIS_ADDR") != "" {
+		return "redis"
+	}
+	return "miniredis"
+}
+
+// redisServer returns the address of the server that redisKind names and
+// a key prefix of tb's own; the prefix's keys are deleted (or the
+// miniredis stopped) after tb.
+func redisServer(tb testing.TB) (addr, prefix string) {
+	tb.Helper()
+	prefix = benchPrefix()
+	addr = os.Getenv("EXECAUTH_REDIS_ADDR")
+	if addr == "" {
+		m := miniredis.NewMiniRedis()
+		require.NoError(tb, m.Start())
+		tb.Cleanup(m.Close)
+		return m.Addr(), prefix
+	}
+	tb.Cleanup(func() {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := deleteKeys(ctx, c, prefix); err != nil {
+			tb.Errorf("deleting the keys under %s: %v", prefix, err)
+		}
+	})
+	return addr, prefix
+}
+
+// seed writes the live revocations of the hot-path rows under prefix.
+func seed(tb testing.TB, addr, prefix string) {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	s, err := redisstore.New(redisstore.Config{Client: c, Prefix: prefix})
+	require.NoError(tb, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(tb, fillStore(ctx, s, liveJTIs, liveSubjects))
+}
+
+// esFixture is the shared ES256 fixture.
+func esFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	all, err := fixtures()
+	require.NoError(tb, err)
+	return all[string(jwks.ES256)]
+}
+
+// hotPath returns a full request through Authenticate for f's token: with a
+// verified-token cache of cacheSize (timed on hits) or none, and with a
+// replica's list on a seeded Redis store or no revocation check at all.
+func hotPath(tb testing.TB, f *fixture, cached, store bool) func() error {
+	tb.Helper()
+	cache := 0
+	if cached {
+		cache = cacheSize
+	}
+	if !store {
+		v, err := revocationVerifier(f, cache, nil)
+		require.NoError(tb, err)
+		return viaHTTP(revocationMiddleware(v), cached)(f.token)
+	}
+	addr, prefix := redisServer(tb)
+	seed(tb, addr, prefix)
+	r, err := newReplica(context.Background(), addr, prefix, f, cache)
+	require.NoError(tb, err)
+	tb.Cleanup(r.Close)
+	require.Equal(tb, liveJTIs+liveSubjects, r.list.Len(), "the list loaded the store")
+	return viaHTTP(r.h, cached)(f.token)
+}
+
+// BenchmarkRevocation times a full ES256 request through Authenticate with
+// a revocation list fed by the Redis store (1 000 revoked tokens and 100
+// revoked tasks, none of them the request's; the list polls Redis every
+// 250 ms in the background, as in production) beside the same verifier
+// with no revocation check: on cache hits, then cold (a signature check per
+// request). Row names are Revocation/ES256/<contender>/store=<none|redis|
+// miniredis>: cmd/table sets them beside the ES256 floor, and
+// `benchstat -col /store` compares the stores.
+func BenchmarkRevocation(b *testing.B) {
+	alg := string(jwks.ES256)
+	b.Run(alg, func(b *testing.B) {
+		f := esFixture(b)
+		for _, cached := range []bool{true, false} {
+			name := "execauth"
+			if cached {
+				name += "+cache"
+			}
+			b.Run(name, func(b *testing.B) {
+				for _, store := range []bool{false, true} {
+					b.Run("store="+storeName(store), func(b *testing.B) {
+						timeChecks(b, hotPath(b, f, cached, store))
+					})
+				}
+			})
+		}
+	})
+}
+
+// storeName is the store of a row: "none", or redisKind.
+func storeName(store bool) string {
+	if store {
+		return redisKind()
+	}
+	return "none"
+}
+
+// timeChecks times check as the other rows are timed: allocations and the
+// process's CPU time per operation reported, the first failure fatal.
+func timeChecks(b *testing.B, check func() error) {
+	b.ReportAllocs()
+	start, ok := cpuTime()
+	for b.Loop() {
+		if err := check(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if end, ok2 := cpuTime(); ok && ok2 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// Propagation: how many revocations a run times, and how long each may take
+// to reach the other replica before the run fails.
+const (
+	propagationRevocations = 100
+	propagationLimit       = 5 * time.Second
+	// propagationGap bounds the random pause between two revocations, so
+	// that they fall at random points of replica B's poll interval.
+	propagationGap = 50 * time.Millisecond
+)
+
+// BenchmarkRevocationPropagation revokes 100 tokens through replica A (its
+// list on the Redis store) and measures, for each, how long until replica B
+// (a second list, client and middleware on the same store, with the default
+// 250 ms poll interval) first answers a request with that token 401. B has
+// verified and cached every token beforehand, so the refusal comes from
+// re-checking revocations on a cache hit. Revocations are written at random
+// points of B's poll interval (a pause of up to 50 ms between two). It
+// reports the nearest-rank p50 and p99 and the worst latency in ms; ns/op
+// is the length of a batch of 100, not a goal. Each wait is bounded by 5 s.
+func BenchmarkRevocationPropagation(b *testing.B) {
+	b.Run("store="+redisKind(), func(b *testing.B) {
+		f := esFixture(b)
+		addr, prefix := redisServer(b)
+		ctx := context.Background()
+		a, err := newReplica(ctx, addr, prefix, f, cacheSize)
+		require.NoError(b, err)
+		b.Cleanup(a.Close)
+		rb, err := newReplica(ctx, addr, prefix, f, cacheSize)
+		require.NoError(b, err)
+		b.Cleanup(rb.Close)
+		iss, err := token.NewIssuer(token.IssuerConfig{
+			Keys: f.signer, Issuer: issuer, Audience: []string{audience},
+			TTL: token.Lifetimes{Execution: lifetime},
+		})
+		require.NoError(b, err)
+		var lat []time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			batch := newBatch(b, iss, a, rb, propagationRevocations)
+			b.StartTimer()
+			lat = append(lat, batch.run(b)...)
+		}
+		b.ReportMetric(ms(percentile(lat, 0.50)), "p50-ms")
+		b.ReportMetric(ms(percentile(lat, 0.99)), "p99-ms")
+		b.ReportMetric(ms(percentile(lat, 1)), "max-ms")
+	})
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// percentile returns the nearest-rank q-quantile of lat (sorting it): the
+// smallest value with at least q of the values at or below it.
+func percentile(lat []time.Duration, q float64) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	slices.Sort(lat)
+	rank := int(math.Ceil(q*float64(len(lat)))) - 1
+	return lat[min(max(rank, 0), len(lat)-1)]
+}
+
+// batch is one set of tokens to revoke through replica a and watch for on
+// replica b.
+type batch struct {
+	a      *replica
+	claims []*token.Claims
+	checks []func() int // one request through b per token: its status
+}
+
+// newBatch mints n execution tokens of distinct tasks and sends each once
+// through b, which must admit (and cache) it.
+func newBatch(tb testing.TB, iss *token.Issuer, a, b *replica, n int) *batch {
+	tb.Helper()
+	v, err := revocationVerifier(esFixture(tb), 0, nil)
+	require.NoError(tb, err)
+	bt := &batch{a: a}
+	for range n {
+		raw, err := iss.Execution(uuid.New())
+		require.NoError(tb, err)
+		c, err := v.Verify(context.Background(), string(raw))
+		require.NoError(tb, err)
+		check := statusOf(b.h, string(raw))
+		require.Equal(tb, http.StatusNoContent, check(), "replica B admits the token before it is revoked")
+		bt.claims = append(bt.claims, c)
+		bt.checks = append(bt.checks, check)
+	}
+	return bt
+}
+
+// revoked is a revocation written through replica A, and when its write
+// started.
+type revoked struct {
+	i     int
+	start time.Time
+}
+
+// run revokes every token of bt through A, one after another with random
+// pauses, and returns for each the time from the start of its write until
+// the first request through B that got 401. Any other answer than 204 or
+// 401, a failed write, or a wait over propagationLimit fails tb.
+func (bt *batch) run(tb testing.TB) []time.Duration {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan revoked, len(bt.claims))
+	failed := make(chan error, 1)
+	go func() {
+		for i, c := range bt.claims {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rand.N(propagationGap)):
+			}
+			started <- revoked{i: i, start: time.Now()}
+			if err := bt.a.list.RevokeToken(ctx, c.ID, c.ExpiresAt); err != nil {
+				failed <- err
+				return
+			}
+		}
+	}()
+	out := make([]time.Duration, 0, len(bt.claims))
+	var pending []revoked
+	for len(out) < len(bt.claims) {
+		select {
+		case err := <-failed:
+			tb.Fatalf("revoking through replica A: %v", err)
+		case r := <-started:
+			pending = append(pending, r)
+			continue
+		default:
+		}
+		pending = slices.DeleteFunc(pending, func(r revoked) bool {
+			code := bt.checks[r.i]()
+			now := time.Since(r.start)
+			switch code {
+			case http.StatusNoContent:
+				if now > propagationLimit {
+					tb.Fatalf("replica B still admits token %d %v after it was revoked", r.i, now)
+				}
+				return false
+			case http.StatusUnauthorized:
+				out = append(out, now)
+				return true
+			}
+			tb.Fatalf("replica B answered %d", code)
+			return false
+		})
+		time.Sleep(time.Millisecond)
+	}
+	return out
+}
+
+// BenchmarkRevocationSize times revoke.List.Check, the check that every
+// request makes, on lists of 10 to 1 000 000 revoked jtis: for tokens that
+// are not revoked (the common case), a different jti on each call so that
+// lookups spread over the table as real traffic does. It reports the heap
+// the list holds per entry (runtime.MemStats, after garbage collection,
+// less that of an empty list), jti strings included, as loaded from Redis.
+func BenchmarkRevocationSize(b *testing.B) {
+	f := esFixture(b)
+	claims := claimsOf(b, f)
+	sub := claims["sub"].(string)
+	iat, err := claims["iat"].(interface{ Int64() (int64, error) }).Int64()
+	require.NoError(b, err)
+	issuedAt := time.Unix(iat, 0)
+	const mask = 4095
+	misses := make([]string, mask+1)
+	for i := range misses {
+		misses[i] = fmt.Sprintf("%032x", 1<<62+i) // beyond every loaded jti
+	}
+	for _, n := range []int{10, 1_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("jtis=%d", n), func(b *testing.B) {
+			empty := listHeap(b, 0)
+			l, held := loadedList(b, n)
+			i := 0
+			timeChecks(b, func() error {
+				revoked, err := l.Check(misses[i&mask], sub, issuedAt)
+				i++
+				if revoked {
+					return errRevoked
+				}
+				return err
+			})
+			b.ReportMetric(float64(held-empty)/float64(n), "B/entry")
+		})
+	}
+}
+
+// loadedList returns a list loaded with n revoked jtis, and the heap it
+// holds.
+func loadedList(tb testing.TB, n int) (*revoke.List, int64) {
+	tb.Helper()
+	before := liveHeap()
+	l, err := revoke.NewList(context.Background(), revoke.Config{
+		Store: &loadedStore{n: n, until: time.Now().Add(time.Hour)}, Logger: quietLog,
+		PollInterval: time.Hour, MaxStale: 2 * time.Hour,
+	})
+	require.NoError(tb, err)
+	held := liveHeap() - before
+	tb.Cleanup(l.Close)
+	require.Equal(tb, n, l.Len())
+	return l, held
+}
+
+// listHeap returns the heap held by a list of n entries, closed at once.
+func listHeap(tb testing.TB, n int) int64 {
+	tb.Helper()
+	l, held := loadedList(tb, n)
+	runtime.KeepAlive(l)
+	return held
+}
+
+// liveHeap returns the bytes of live heap objects after two collections.
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
