@@ -139,6 +139,46 @@ func storeName(store bool) string {
 	return "none"
 }
 
+// BenchmarkRevocationPaired sends the requests of BenchmarkRevocation with
+// no store and with the Redis store in alternating blocks (64 requests on
+// cache hits, 1 cold), the order swapped from one pair to the next, and
+// reports the median time per request of each side's blocks and their
+// ratio (store/none). Load on a shared machine then falls on both sides
+// alike; the medians leave out the blocks hit by descheduling (and by the
+// list's poll, 4 a second, whose cost the rows of BenchmarkRevocation
+// include). ns/op is a pair of blocks, not a goal.
+func BenchmarkRevocationPaired(b *testing.B) {
+	f := esFixture(b)
+	for _, cached := range []bool{true, false} {
+		name, block := "cold", 1
+		if cached {
+			name, block = "cache", 64
+		}
+		b.Run(name+"+"+redisKind(), func(b *testing.B) {
+			checks := [2]func() error{hotPath(b, f, cached, false), hotPath(b, f, cached, true)}
+			runtime.GC()
+			var times [2][]time.Duration
+			for i := 0; b.Loop(); i++ {
+				for j := range checks {
+					side := j ^ i&1
+					start := time.Now()
+					for range block {
+						if err := checks[side](); err != nil {
+							b.Fatal(err)
+						}
+					}
+					times[side] = append(times[side], time.Since(start))
+				}
+			}
+			none := float64(percentile(times[0], 0.5)) / float64(block)
+			store := float64(percentile(times[1], 0.5)) / float64(block)
+			b.ReportMetric(none, "none-ns/req")
+			b.ReportMetric(store, "store-ns/req")
+			b.ReportMetric(store/none, "ratio")
+		})
+	}
+}
+
 // timeChecks times check as the other rows are timed: allocations and the
 // process's CPU time per operation reported, the first failure fatal.
 func timeChecks(b *testing.B, check func() error) {
