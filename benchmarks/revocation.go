@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,7 +81,24 @@ type replica struct {
 	store  *redisstore.Store
 	list   *revoke.List
 	h      http.Handler
+	// warnings counts the list's records at Warn and above: failed syncs
+	// with the store, and a view gone stale.
+	warnings atomic.Int64
 }
+
+// counter is a slog.Handler that counts the records at Warn and above and
+// discards every record.
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (c counter) Handle(context.Context, slog.Record) error {
+	c.n.Add(1)
+	return nil
+}
+
+func (c counter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c counter) WithGroup(string) slog.Handler      { return c }
 
 // newReplica connects to the Redis server at addr, loads the revocations
 // under prefix into a list with the default poll interval, and builds an
@@ -93,18 +111,19 @@ func newReplica(ctx context.Context, addr, prefix string, f *fixture, cache int)
 		_ = c.Close()
 		return nil, err
 	}
-	list, err := revoke.NewList(ctx, revoke.Config{Store: store, Logger: quietLog})
+	r := &replica{client: c, store: store}
+	r.list, err = revoke.NewList(ctx, revoke.Config{Store: store, Logger: slog.New(counter{&r.warnings})})
 	if err != nil {
 		_ = c.Close()
 		return nil, err
 	}
-	v, err := revocationVerifier(f, cache, list)
+	v, err := revocationVerifier(f, cache, r.list)
 	if err != nil {
-		list.Close()
-		_ = c.Close()
+		r.Close()
 		return nil, err
 	}
-	return &replica{client: c, store: store, list: list, h: revocationMiddleware(v)}, nil
+	r.h = revocationMiddleware(v)
+	return r, nil
 }
 
 // Close stops the replica's sync and closes its client.
