@@ -8,7 +8,9 @@
 # results/<UTC date>.txt), ROUNDS (default 1): more than one repeats the
 # whole go test run, appending to OUT, so that a burst of load on a shared
 # machine is spread over every contender instead of hitting one (ROUNDS=2
-# COUNT=3 also gives six samples per benchmark).
+# COUNT=3 also gives six samples per benchmark). EXECAUTH_REDIS_ADDR
+# (host:port of a redis-server) is the Redis of the revocation rows; if
+# unset, they start miniredis in process.
 set -eu
 cd "$(dirname "$0")"
 
@@ -26,6 +28,7 @@ echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git di
 echo "nproc:   $(nproc)"
 echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "command: $cmd (rounds: $ROUNDS)"
+echo "redis:   ${EXECAUTH_REDIS_ADDR:-miniredis in process}"
 echo "output:  $OUT"
 echo
 
