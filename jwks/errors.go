@@ -17,7 +17,8 @@ var (
 	ErrUnsupportedAlgorithm = errors.New("jwks: unsupported algorithm")
 	// ErrUnsupportedKey: a key type or curve this package does not handle.
 	ErrUnsupportedKey = errors.New("jwks: unsupported key")
-	// ErrWeakKey: RSA under 2048 bits, or an HMAC secret shorter than its hash.
+	// ErrWeakKey: RSA under 2048 bits, an HMAC secret shorter than its hash,
+	// or an Ed25519 public key of small order (it verifies forgeries).
 	ErrWeakKey = errors.New("jwks: weak key")
 	// ErrKeyMismatch: the key's type or curve does not fit the algorithm.
 	ErrKeyMismatch = errors.New("jwks: key does not fit algorithm")

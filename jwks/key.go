@@ -196,6 +196,9 @@ func checkKey(alg Algorithm, key any, minSecret int) (*spec, error) {
 	switch sp.family {
 	case familyEdDSA:
 		if k, ok := pub.(ed25519.PublicKey); ok && len(k) == ed25519.PublicKeySize {
+			if err := checkEd25519Public(k); err != nil {
+				return nil, err
+			}
 			return sp, nil
 		}
 	case familyEC:
