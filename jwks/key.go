@@ -31,9 +31,10 @@ type Key struct {
 // NewKey binds a public key (or, for HS*, a shared secret as []byte) to alg and
 // kid. An empty alg is derived from the key: RSA→RS256, P-256→ES256,
 // P-384→ES384, P-521→ES512, Ed25519→EdDSA; an HMAC secret needs an explicit
-// alg. It refuses weak keys and keys that do not fit the algorithm. An empty
-// kid is allowed for a key used on its own. Given a private key, it keeps
-// only the public half.
+// alg. It refuses weak keys (Ed25519 points of small order among them, and
+// non-canonical Ed25519 encodings) and keys that do not fit the algorithm.
+// An empty kid is allowed for a key used on its own. Given a private key, it
+// keeps only the public half.
 func NewKey(kid string, alg Algorithm, key any) (Key, error) {
 	return newKey(kid, alg, key, 0)
 }
