@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -322,30 +321,27 @@ func audienceValue(v []byte, known, dst []string) (aud []string, array bool, err
 	}
 }
 
-// timeValue parses a NumericDate that must be a JSON integer: no fraction, no
-// exponent, no string, no null, within int64.
+// maxTime is the last second of year 9999 UTC, the latest time claim
+// accepted: a larger one would wrap around inside time.Unix (nbf
+// 9223371974719179008 becomes a date in the past).
+const maxTime = 253402300799
+
+// timeValue parses a NumericDate that must be a JSON integer from 0 (1970)
+// to maxTime (9999): no sign, fraction or exponent, no string, no null. The
+// range is checked on the digits, before any conversion.
 func timeValue(v []byte) (time.Time, error) {
-	digits := v
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
+	if len(v) == 0 || len(v) > len("253402300799") || (v[0] == '0' && len(v) > 1) {
+		return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
 	}
-	if len(digits) == 0 || (digits[0] == '0' && len(digits) > 1) {
-		return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
-	}
-	var n int64 // exact for up to 18 digits; longer ones go to strconv
-	for _, d := range digits {
+	var n int64
+	for _, d := range v {
 		if d < '0' || d > '9' {
-			return time.Time{}, fmt.Errorf("%w: time claim is not an integer", ErrMalformed)
+			return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
 		}
 		n = n*10 + int64(d-'0')
 	}
-	if len(digits) > 18 {
-		var err error
-		if n, err = strconv.ParseInt(string(v), 10, 64); err != nil {
-			return time.Time{}, fmt.Errorf("%w: time claim out of range", ErrMalformed)
-		}
-	} else if len(digits) < len(v) {
-		n = -n
+	if n > maxTime {
+		return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }

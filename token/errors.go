@@ -19,7 +19,8 @@ var ErrUnavailable = errors.New("token: verification unavailable")
 var (
 	// ErrMalformed: framing, encoding or JSON that breaks a rule (size, three
 	// segments, charset, strict base64url, UTF-8, duplicate or case-variant
-	// member names, wrong JSON types).
+	// member names, wrong JSON types, a time claim that is not an integer
+	// from 1970 to 9999).
 	ErrMalformed = newReason("token: malformed", "malformed")
 	// ErrUnsupported: a header this library does not process (crit, zip, cty,
 	// b64, an unknown typ).

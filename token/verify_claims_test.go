@@ -234,3 +234,40 @@ func TestVerifyTimesAreUTC(t *testing.T) {
 	}
 	assert.True(t, c.IssuedAt == now, "comparable with == to a UTC time")
 }
+
+// TestTimeClaimsNearInt64Limit: a time claim beyond year 9999 would wrap
+// around inside time.Unix (seconds are offset to year 1 there), so that an
+// nbf far in the future lands in the past and the token passes. Every time
+// claim is range-checked on its digits first: out of 1970..9999 is
+// ErrMalformed, whichever claim it is.
+func TestTimeClaimsNearInt64Limit(t *testing.T) {
+	t.Parallel()
+	const wraps = 9223371974719179008
+	require.True(t, time.Unix(wraps, 0).Before(now), "the conversion this check exists for wraps into the past")
+
+	f := newFixture(t, "ES256", nil)
+	u := now.Unix()
+	for _, tc := range []struct {
+		name  string
+		edits map[string]any
+	}{
+		{"nbf wraps to the past", map[string]any{"nbf": int64(wraps)}},
+		{"nbf max int64", map[string]any{"nbf": int64(9223372036854775807)}},
+		{"nbf year 10000", map[string]any{"nbf": int64(253402300800)}},
+		{"exp wraps", map[string]any{"exp": int64(wraps)}},
+		{"iat wraps", map[string]any{"iat": int64(wraps)}},
+		{"iat negative", map[string]any{"iat": -1, "exp": u + 60}},
+		{"auth_time wraps", map[string]any{"auth_time": int64(wraps)}},
+		{"auth_time negative", map[string]any{"auth_time": int64(-9223372036854775807)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := f.verify(t, f.signed(t, validHeaderES256, validClaims(t, tc.edits)))
+			require.ErrorIs(t, err, ErrMalformed)
+			assert.Equal(t, "malformed", Reason(err))
+		})
+	}
+	// The last second of 9999 is in range: a far nbf is then simply not yet valid.
+	_, err := f.verify(t, f.signed(t, validHeaderES256, validClaims(t, map[string]any{"nbf": int64(253402300799)})))
+	require.ErrorIs(t, err, ErrNotYetValid)
+}
