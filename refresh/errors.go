@@ -22,7 +22,8 @@ var (
 	// whitespace or control characters inside) or, for [WriteTokenFile], is
 	// not a compact JWS.
 	ErrMalformed = errors.New("refresh: malformed token")
-	// ErrTokenFile: a token file that is empty or does not hold a token.
+	// ErrTokenFile: a token file that is empty, does not hold a token, or is
+	// not a regular file (a FIFO, a device, a directory).
 	ErrTokenFile = errors.New("refresh: no usable token in file")
 	// ErrHeaderWritten: [Reissuer.Exchange] was called after the response
 	// header was sent, so the token could not go out. Exchange before writing.

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/execauth/execauth/internal/atomicfile"
@@ -27,6 +30,9 @@ const (
 	// read) so that a file the provisioner is late to rotate is not read on
 	// every request.
 	minReread = time.Second
+	// maxTime is the last second of year 9999: a larger exp or iat would
+	// wrap around in time.Unix (the verifier refuses such tokens too).
+	maxTime = 253402300799
 )
 
 // FileSourceConfig configures a [FileSource].
@@ -62,17 +68,38 @@ type FileSourceConfig struct {
 // token until then. When the file is missing, empty or unreadable, the last
 // good token is kept and the failure logged.
 //
-// It is safe for concurrent use.
+// The path must name a regular file. It is opened without blocking and
+// checked on the open descriptor, so a FIFO (which would block until a
+// writer comes), a device or a directory is refused like an unreadable file;
+// at most 64 KiB are read. A symbolic link is followed: the provisioner may
+// swap a link to a new file, as Kubernetes does for projected volumes, and
+// what counts is the file it names. A file that its group or other users
+// may write is still read, but reported once through the Logger at Warn:
+// whoever can write it chooses the token sent.
+//
+// It is safe for concurrent use. The file is read without holding the lock:
+// concurrent callers that need a read share one, each stops waiting when its
+// context ends (the read goes on for the others), and callers the cache can
+// serve never wait for a read.
 type FileSource struct {
 	path     string
 	cacheFor time.Duration
 	log      *slog.Logger
 	now      func() time.Time
 	hooks    *observe.Hooks
+	readFile func(path string) (token.Raw, fs.FileMode, error) // readTokenFile; tests stall it
 
-	mu   sync.Mutex
-	tok  token.Raw
-	next time.Time // when Token reads the file again
+	mu      sync.Mutex
+	tok     token.Raw
+	next    time.Time     // when Token reads the file again
+	reading *inflightRead // the read in flight, if any
+	warned  bool          // loose permissions were reported
+}
+
+// inflightRead is one read of the file, shared by the callers waiting for it.
+type inflightRead struct {
+	done chan struct{}
+	tok  token.Raw // once done: the token read, or the last good one
 }
 
 var (
@@ -90,7 +117,9 @@ func NewFileSource(cfg FileSourceConfig) (*FileSource, error) {
 	case cfg.CacheFor < 0:
 		return nil, fmt.Errorf("%w: negative CacheFor", ErrConfig)
 	}
-	s := &FileSource{path: cfg.Path, cacheFor: cfg.CacheFor, log: cfg.Logger, now: cfg.Now, hooks: cfg.Hooks}
+	s := &FileSource{
+		path: cfg.Path, cacheFor: cfg.CacheFor, log: cfg.Logger, now: cfg.Now, hooks: cfg.Hooks, readFile: readTokenFile,
+	}
 	if s.cacheFor == 0 {
 		s.cacheFor = DefaultCacheFor
 	}
@@ -100,11 +129,12 @@ func NewFileSource(cfg FileSourceConfig) (*FileSource, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	tok, err := readTokenFile(s.path)
+	tok, mode, err := s.readFile(s.path)
 	if err != nil {
 		return nil, err
 	}
 	s.tok, s.next = tok, s.schedule(tok, s.now())
+	s.warnMode(mode)
 	return s, nil
 }
 
@@ -118,29 +148,73 @@ func (s *FileSource) Reload(ctx context.Context) (token.Raw, error) { return s.g
 // from a server's refresh header.
 func (*FileSource) Pinned() bool { return true }
 
-// get holds the lock across the read: a local file read is short, and
-// concurrent callers then share one read instead of each doing their own.
+// get serves the cached token, or waits for a read of the file: the one in
+// flight, or a new one.
 func (s *FileSource) get(ctx context.Context, force bool) (token.Raw, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	var read fileRead
-	defer s.report(ctx, &read) // after the unlock below
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if !force && now.Before(s.next) {
-		return s.tok, nil
+	if !force && s.now().Before(s.next) {
+		tok := s.tok
+		s.mu.Unlock()
+		return tok, nil
 	}
-	tok, err := readTokenFile(s.path)
-	read = fileRead{done: true, e: observe.FileRead{Path: s.path, Forced: force, Changed: err == nil && tok != s.tok, Err: err}}
+	r := s.reading
+	if r == nil {
+		r = &inflightRead{done: make(chan struct{})}
+		s.reading = r
+		go s.read(context.WithoutCancel(ctx), r, force)
+	}
+	s.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.tok, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// read reads the file outside the lock (a slow file system may block it)
+// and hands the result to s and to the callers waiting on r, after the
+// hooks (which run without the lock: a hook may call Token). ctx is the
+// caller's that started the read, without its cancellation. A failed read
+// keeps the last good token and is retried after minReread at the soonest.
+func (s *FileSource) read(ctx context.Context, r *inflightRead, force bool) {
+	tok, mode, err := s.readFile(s.path)
+	s.mu.Lock()
+	e := observe.FileRead{Path: s.path, Forced: force, Changed: err == nil && tok != s.tok, Err: err}
+	now := s.now()
+	if err == nil {
+		s.tok, s.next = tok, s.schedule(tok, now)
+	} else {
+		s.next = now.Add(min(s.cacheFor, minReread))
+	}
+	r.tok, s.reading = s.tok, nil
+	s.mu.Unlock()
 	if err != nil {
 		s.log.WarnContext(ctx, "refresh: keeping the last token", slog.Any("err", err))
-		s.next = now.Add(min(s.cacheFor, minReread))
-		return s.tok, nil
+	} else {
+		s.warnMode(mode)
 	}
-	s.tok, s.next = tok, s.schedule(tok, now)
-	return tok, nil
+	s.hooks.FileRead(ctx, e)
+	close(r.done)
+}
+
+// warnMode reports, once, a token file that its group or others may write.
+// Windows has no such bits.
+func (s *FileSource) warnMode(mode fs.FileMode) {
+	if mode.Perm()&0o022 == 0 || runtime.GOOS == "windows" {
+		return
+	}
+	s.mu.Lock()
+	first := !s.warned
+	s.warned = true
+	s.mu.Unlock()
+	if first {
+		s.log.Warn("refresh: token file is writable by group or others",
+			slog.String("path", s.path), slog.String("mode", mode.Perm().String()))
+	}
 }
 
 // schedule returns when to read the file again after reading tok at now.
@@ -178,38 +252,54 @@ func unverifiedTimes(raw string) (iat, exp time.Time, ok bool) {
 		Iat *int64 `json:"iat"`
 		Exp *int64 `json:"exp"`
 	}
-	if json.Unmarshal(b, &c) != nil || c.Exp == nil {
+	inRange := func(t *int64) bool { return t != nil && *t >= 0 && *t <= maxTime }
+	if json.Unmarshal(b, &c) != nil || !inRange(c.Exp) {
 		return iat, exp, false
 	}
-	if c.Iat != nil {
+	if inRange(c.Iat) {
 		iat = time.Unix(*c.Iat, 0)
 	}
 	return iat, time.Unix(*c.Exp, 0), true
 }
 
-// readTokenFile reads and trims a token file. Errors name the file, never
+// readTokenFile reads and trims a token file, and returns its mode. The
+// file is opened without blocking (a FIFO would wait for a writer) and must
+// be a regular file, checked before opening (opening a device can have
+// effects) and again on the open descriptor. Errors name the file, never
 // its content.
-func readTokenFile(path string) (token.Raw, error) {
-	f, err := os.Open(path)
+func readTokenFile(path string) (token.Raw, fs.FileMode, error) {
+	if info, err := os.Stat(path); err != nil {
+		return "", 0, fmt.Errorf("refresh: token file: %w", err)
+	} else if !info.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("%w: %s is not a regular file (%s)", ErrTokenFile, path, info.Mode().Type())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return "", fmt.Errorf("refresh: token file: %w", err)
+		return "", 0, fmt.Errorf("refresh: token file: %w", err)
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", 0, fmt.Errorf("refresh: token file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("%w: %s is not a regular file (%s)", ErrTokenFile, path, info.Mode().Type())
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return "", fmt.Errorf("refresh: token file: %w", err)
+		return "", 0, fmt.Errorf("refresh: token file: %w", err)
 	}
 	if len(b) > maxFileSize {
-		return "", fmt.Errorf("%w: %s is larger than %d bytes", ErrTokenFile, path, maxFileSize)
+		return "", 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrTokenFile, path, maxFileSize)
 	}
 	s := strings.TrimSpace(string(b))
 	switch {
 	case s == "":
-		return "", fmt.Errorf("%w: %s is empty", ErrTokenFile, path)
+		return "", 0, fmt.Errorf("%w: %s is empty", ErrTokenFile, path)
 	case !sendable(s):
-		return "", fmt.Errorf("%w: %s holds whitespace or control characters inside the token", ErrTokenFile, path)
+		return "", 0, fmt.Errorf("%w: %s holds whitespace or control characters inside the token", ErrTokenFile, path)
 	}
-	return token.Raw(s), nil
+	return token.Raw(s), info.Mode(), nil
 }
 
 // WriteTokenFile provisions raw to path for a [FileSource]: atomically (a

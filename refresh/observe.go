@@ -69,18 +69,3 @@ func (t *Transport) retryReport(ctx context.Context, outcome string, resp *http.
 
 // String returns the origin as scheme://host:port, for events.
 func (o origin) String() string { return o.scheme + "://" + net.JoinHostPort(o.host, o.port) }
-
-// fileRead is a FileSource read to report once the lock is released.
-type fileRead struct {
-	done bool
-	e    observe.FileRead
-}
-
-// report hands a read, if one happened, to the hooks. FileSource.get defers
-// it before taking its lock, so that it runs after the lock is released: a
-// hook may call Token.
-func (s *FileSource) report(ctx context.Context, r *fileRead) {
-	if r.done {
-		s.hooks.FileRead(ctx, r.e)
-	}
-}
