@@ -123,14 +123,18 @@ func NewReissuer(cfg ReissuerConfig) (*Reissuer, error) {
 // at Error level through [ReissuerConfig.Logger] (once per Reissuer): the
 // middleware is wired outside authentication and will never reissue.
 //
-// When the token is due — a token of ours of a [token.Class.Reissued] class
-// (execution) with exp - now <= max(20% of (exp - iat), 30s) — the new token
+// Whether the token is due is decided when the request is admitted (when
+// the middleware sees it): a token of ours of a [token.Class.Reissued] class
+// (execution) with exp - now <= max(20% of (exp - iat), 30s). The new token
 // is minted when the handler sets its status and is put in the response
 // header only for a status in [200, 400): an error response never carries a
-// credential, so a finished task's 409 does not extend its chain. Never
-// reissued: tokens of other classes (workload, processor); tokens at or past
-// exp (leeway does not extend a chain); tokens of another issuer or signed by
-// a key the issuer does not hold; chains of MaxChainAge or older; tokens
+// credential, so a finished task's 409 does not extend its chain. A token
+// that was valid at admission is reissued even if it expires while the
+// handler runs: the request was authorized, and its caller would otherwise
+// be left with a dead token. Never reissued: tokens of other classes
+// (workload, processor); tokens at or past exp at admission (leeway does not
+// extend a chain); tokens of another issuer or signed by a key the issuer
+// does not hold; chains of MaxChainAge or older at admission; tokens
 // [ReissuerConfig.Allow] declines. A failed reissue is logged and the
 // response goes on without the header.
 //
@@ -202,15 +206,14 @@ func (r *Reissuer) undue(c *token.Claims, now time.Time) string {
 	return ""
 }
 
-// attach mints the successor of c into w's header once the final status is
-// known. Time is read again: the handler may have run past exp.
+// attach mints the successor of c, found due at admission, into w's header
+// once the final status is known. The clock is not read again: a handler
+// that ran past exp served an authorized request.
 func (r *Reissuer) attach(w http.ResponseWriter, req *http.Request, c *token.Claims, status int) {
 	var why string
 	switch {
 	case status < 200 || status >= 400:
 		why = observe.ErrorStatus
-	case !r.now().Before(c.ExpiresAt):
-		why = observe.Expired
 	case !r.allowed(req, c):
 		why = observe.HostDeclined
 	}

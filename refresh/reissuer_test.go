@@ -413,3 +413,61 @@ func TestNewReissuerConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestMiddlewareExpiresDuringRequest: a due token that expires while its
+// request runs (a long heartbeat, a slow upload) is still reissued: the
+// decision is made at admission, so the worker does not end up holding a
+// dead token. Every other rule still applies after the handler.
+func TestMiddlewareExpiresDuringRequest(t *testing.T) {
+	t.Parallel()
+	const life = 600 * time.Second
+	tests := []struct {
+		name   string
+		status int
+		cfg    func(*refresh.ReissuerConfig)
+		want   bool
+	}{
+		{name: "200 after exp", status: http.StatusOK, want: true},
+		{name: "204 after exp", status: http.StatusNoContent, want: true},
+		{name: "409 after exp", status: http.StatusConflict},
+		{name: "500 after exp", status: http.StatusInternalServerError},
+		{name: "Allow declines after exp", status: http.StatusOK,
+			cfg: func(c *refresh.ReissuerConfig) { c.Allow = func(*http.Request, *token.Claims) bool { return false } }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			raw := mintWith(t, f.issuer, token.Claims{
+				Scope: scope.Set{scope.Execution}, IssuedAt: t0, ExpiresAt: t0.Add(life), AuthTime: t0,
+			})
+			f.clock.Set(t0.Add(life - 10*time.Second)) // due at admission
+			c := f.verify(t, raw)
+			slow := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				f.clock.Advance(time.Minute) // the handler runs past exp
+				w.WriteHeader(tc.status)
+			})
+			rec := serve(f.reissuer(t, tc.cfg), c, slow)
+			require.Equal(t, tc.status, rec.Code)
+			next := rec.Header().Get(refresh.DefaultHeader)
+			if !tc.want {
+				assert.Empty(t, next)
+				return
+			}
+			require.NotEmpty(t, next)
+			require.True(t, f.clock.Now().After(c.ExpiresAt), "the old token is dead")
+			got := f.verify(t, token.Raw(next)) // valid now, after the handler
+			assert.Equal(t, c.Subject, got.Subject)
+			assert.True(t, got.AuthTime.Equal(t0), "same chain")
+			assert.True(t, got.ExpiresAt.After(f.clock.Now()))
+		})
+	}
+
+	// A token already past exp when the request comes in is never reissued,
+	// however the handler ends.
+	f := newFixture(t)
+	raw := f.mint(t, scope.Execution, t0, life)
+	f.clock.Set(t0.Add(life + 5*time.Second))
+	rec := serve(f.reissuer(t, nil), f.verify(t, raw), ok)
+	assert.Empty(t, rec.Header().Get(refresh.DefaultHeader))
+}
