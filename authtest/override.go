@@ -1,6 +1,7 @@
 package authtest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ type draft struct {
 	timing   timing
 	lifetime time.Duration // exp - iat; starts as the class TTL
 	key      signer
-	edits    []func(*token.Claims) // applied after the times are set
+	edits    []func(*token.Claims) error // applied after the times are set
 }
 
 type timing int
@@ -69,12 +70,22 @@ func UnknownKey() Override { return func(d *draft) { d.key = unknown } }
 func BadSignature() Override { return func(d *draft) { d.key = forged } }
 
 // Claims edits the claims after every other override has set them, just
-// before signing: host-defined claims in Extra, a different subject, any
-// time. The minting rules of token.Issuer.Mint still hold (one class, a
-// task-id subject for workload and execution, no registered name in Extra);
-// claims that break them fail the test.
+// before signing: a different subject, any time. The minting rules of
+// token.Issuer.Mint still hold (one class, a task-id subject for workload
+// and execution); claims that break them fail the test.
 func Claims(edit func(*token.Claims)) Override {
-	return func(d *draft) { d.edits = append(d.edits, edit) }
+	return func(d *draft) {
+		d.edits = append(d.edits, func(c *token.Claims) error { edit(c); return nil })
+	}
+}
+
+// Extra adds a host-defined claim, as token.Claims.SetExtra does, in order
+// with the [Claims] edits. A registered name or a value that is not JSON
+// fails the test.
+func Extra(name string, value json.RawMessage) Override {
+	return func(d *draft) {
+		d.edits = append(d.edits, func(c *token.Claims) error { return c.SetExtra(name, value) })
+	}
 }
 
 // Audience sets aud. A value the verifier does not accept makes it reject
@@ -153,7 +164,9 @@ func (i *Issuer) mint(t testing.TB, class scope.Scope, sub string, o []Override)
 		IssuedAt: iat, NotBefore: iat, ExpiresAt: iat.Add(d.lifetime),
 	}
 	for _, edit := range d.edits {
-		edit(&c)
+		if err := edit(&c); err != nil {
+			t.Fatalf("authtest: mint %s token: %v", class, err)
+		}
 	}
 	minter := i.tokens
 	if d.key != published {

@@ -127,10 +127,9 @@ func TestOverrideValues(t *testing.T) {
 		{"scopes", []authtest.Override{authtest.Scopes("connections:read", "variables:read")}, func(c *token.Claims) bool {
 			return c.Class() == scope.Execution && c.Scope.HasAll("connections:read", "variables:read")
 		}},
-		{"custom claim", []authtest.Override{authtest.Claims(func(c *token.Claims) {
-			c.Extra = map[string]json.RawMessage{"team": json.RawMessage(`"ml"`)}
-		})}, func(c *token.Claims) bool {
-			return string(c.Extra["team"]) == `"ml"`
+		{"custom claim", []authtest.Override{authtest.Extra("team", json.RawMessage(`"ml"`))}, func(c *token.Claims) bool {
+			team, ok := c.Extra("team")
+			return ok && string(team) == `"ml"`
 		}},
 		{"claims edit runs after the times", []authtest.Override{
 			authtest.Claims(func(c *token.Claims) { c.ExpiresAt = c.IssuedAt.Add(time.Second) }),
@@ -187,9 +186,7 @@ func TestSetupErrorsFailTheTest(t *testing.T) {
 			authtest.NewIssuer(t).Workload(t, task, authtest.Scopes(scope.Execution))
 		}, "authtest: mint workload token: "},
 		{"registered name in Extra", func(t testing.TB) {
-			authtest.NewIssuer(t).Processor(t, "p", authtest.Claims(func(c *token.Claims) {
-				c.Extra = map[string]json.RawMessage{"Exp": json.RawMessage(`1`)}
-			}))
+			authtest.NewIssuer(t).Processor(t, "p", authtest.Extra("Exp", json.RawMessage(`1`)))
 		}, "authtest: mint processor token: "},
 	}
 	for _, tc := range tests {

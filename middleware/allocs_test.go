@@ -14,28 +14,29 @@ import (
 	"github.com/execauth/execauth/jwks"
 )
 
-// TestAuthenticateAllocs pins what an admitted request allocates besides
+// TestAuthenticateAllocs bounds what an admitted request allocates besides
 // the crypto packages: the verifier's two (Claims and the claims text), one
-// context value and the request copy; a cache hit has the caller's copy of
-// the claims instead of the verifier's two.
+// context value and the request copy; a cache hit shares the verified claims,
+// so it has only the last two.
 func TestAuthenticateAllocs(t *testing.T) {
 	for _, tc := range []struct {
 		alg   jwks.Algorithm
 		cache int
-		want  float64
+		max   float64
 	}{
 		{jwks.EdDSA, 0, 4},
 		{jwks.HS256, 0, 4},
-		{jwks.ES256, 1024, 3},
+		{jwks.ES256, 1024, 2},
+		{jwks.HS256, 1024, 2},
 	} {
 		serve := admitOne(t, tc.alg, tc.cache)
-		serve() // fills the cache, and the verifier's header table
+		serve() // fills the cache, and the verifier's header memo
 		allocs := testing.AllocsPerRun(200, func() {
 			if code := serve(); code != http.StatusNoContent {
 				t.Fatalf("status %d", code)
 			}
 		})
-		assert.Equal(t, tc.want, allocs, "%s cache %d", tc.alg, tc.cache)
+		assert.LessOrEqual(t, allocs, tc.max, "%s cache %d", tc.alg, tc.cache)
 	}
 }
 

@@ -27,7 +27,7 @@ func RequireBinding(claim, name string) func(http.Handler) http.Handler {
 		panic("middleware: RequireBinding: empty claim or path value name")
 	}
 	return requirement(func(c *token.Claims, r *http.Request) *Error {
-		bound, ok := c.Extra[claim]
+		bound, ok := c.Extra(claim)
 		if !ok {
 			return nil
 		}

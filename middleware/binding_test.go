@@ -20,8 +20,9 @@ func TestRequireBinding(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
 	bound := func(v string) string {
-		return f.mint(t, token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor},
-			Extra: map[string]json.RawMessage{"bundle": json.RawMessage(v)}})
+		c := token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor}}
+		require.NoError(t, c.SetExtra("bundle", json.RawMessage(v)))
+		return f.mint(t, c)
 	}
 	unbound := f.mint(t, token.Claims{Subject: "dag-processor", Scope: scope.Set{scope.Processor}})
 	tests := []struct {

@@ -33,7 +33,9 @@ func TestReissuerNarrow(t *testing.T) {
 	require.NoError(t, err)
 	c := f.verifyRaw(t, raw)
 	assert.Equal(t, scope.Scope("dag_parse"), c.Class())
-	assert.Equal(t, json.RawMessage(`"a.py"`), c.Extra["file"])
+	file, ok := c.Extra("file")
+	assert.True(t, ok)
+	assert.Equal(t, json.RawMessage(`"a.py"`), file)
 	assert.Equal(t, 5*time.Minute, c.ExpiresAt.Sub(c.IssuedAt))
 
 	_, err = f.re.Narrow(req(parse), bound)

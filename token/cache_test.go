@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/base64"
+	"fmt"
+	"math"
 	"math/big"
 	"strings"
 	"sync"
@@ -76,14 +78,7 @@ func TestCacheHitSkipsLookup(t *testing.T) {
 	second, err := f.verify(t, raw)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, f.keys.lookups.Load(), "a hit needs no key and no signature check")
-	assert.Equal(t, first, second)
-	assert.NotSame(t, first, second)
-
-	// The caller may modify what it got; the cache keeps its own copy.
-	second.Subject, second.Audience[0], second.Scope[0] = "x", "y", "z"
-	third, err := f.verify(t, raw)
-	require.NoError(t, err)
-	assert.Equal(t, first, third)
+	assert.Same(t, first, second, "a hit shares the claims of the first verification")
 }
 
 // A hit must never skip the signature of a token it has not verified: same
@@ -174,16 +169,22 @@ func TestCacheConcurrent(t *testing.T) {
 		require.NoError(t, err)
 		raws = append(raws, string(raw))
 	}
+	subjects := make(map[string]string, len(raws))
+	for _, raw := range raws {
+		c, err := f.verify(t, raw)
+		require.NoError(t, err)
+		subjects[raw] = c.Subject
+	}
 	var wg sync.WaitGroup
 	var failures atomic.Int32
 	for g := range 16 {
 		wg.Go(func() {
 			for i := range 200 {
-				c, err := f.v.Verify(context.Background(), raws[(g+i)%len(raws)])
-				if err != nil || c.Subject == "" {
+				raw := raws[(g+i)%len(raws)]
+				c, err := f.v.Verify(context.Background(), raw)
+				if err != nil || c.Subject != subjects[raw] || c.Audience[0] != testAudience {
 					failures.Add(1)
 				}
-				c.Audience[0] = "mutated" // must not leak into other callers
 			}
 		})
 	}
@@ -197,4 +198,60 @@ func TestCacheSizeConfig(t *testing.T) {
 	keys := newFixture(t, "ES256", nil).v.keys
 	_, err := NewVerifier(VerifierConfig{Keys: keys, Issuer: "i", Audience: []string{"a"}, CacheSize: -1})
 	require.ErrorIs(t, err, ErrConfig)
+}
+
+// TestCacheHoldsItsSize: a cache sized for n tokens holds n live tokens,
+// although hashing spreads them unevenly over its shards; it never holds
+// many more.
+func TestCacheHoldsItsSize(t *testing.T) {
+	t.Parallel()
+	claims := &Claims{}
+	for _, size := range []int{1, 10, 64, 100, 1024, 5000} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			t.Parallel()
+			c := newVerifiedCache(size)
+			raws := make([]string, size)
+			for i := range raws {
+				raws[i] = fmt.Sprintf("token-%d", i)
+				c.put(c.hash(raws[i]), raws[i], claims, 0)
+			}
+			for _, raw := range raws {
+				got, ok := c.get(c.hash(raw), raw, 0)
+				require.True(t, ok, "every live token is still cached")
+				require.Same(t, claims, got)
+			}
+			for i := range 4 * size {
+				raw := fmt.Sprintf("more-%d", i)
+				c.put(c.hash(raw), raw, claims, 0)
+			}
+			shards := len(c.shards)
+			share := (size + shards - 1) / shards
+			bound := shards * (share + 5*int(math.Ceil(math.Sqrt(float64(share)))))
+			assert.LessOrEqual(t, c.len(), bound)
+			assert.LessOrEqual(t, c.len(), 2*size+10)
+		})
+	}
+}
+
+// TestCacheAdmitsWhenFull: with the cache full of other tokens, a token
+// presented again and again still gets in.
+func TestCacheAdmitsWhenFull(t *testing.T) {
+	t.Parallel()
+	c := newVerifiedCache(16)
+	claims := &Claims{}
+	for i := range 64 {
+		raw := fmt.Sprintf("old-%d", i)
+		c.put(c.hash(raw), raw, claims, 0)
+	}
+	require.Equal(t, 16, c.len())
+	h := c.hash("hot")
+	for range 200 { // one in admitWhenFull is taken in: (7/8)^200 ≈ 3e-12 to fail
+		if _, ok := c.get(h, "hot", 0); ok {
+			break
+		}
+		c.put(h, "hot", claims, 0)
+	}
+	_, ok := c.get(h, "hot", 0)
+	assert.True(t, ok)
+	assert.Equal(t, 16, c.len())
 }

@@ -1,11 +1,11 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
-	"maps"
+	"fmt"
+	"iter"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,6 +15,10 @@ import (
 
 // Claims are the claims of a token. [Verifier.Verify] returns them only for a
 // token that passed every check; [Issuer.Mint] takes them to sign.
+//
+// Claims returned by Verify are shared: a cache hit hands every caller the
+// claims of the first verification. Treat them as read-only; [Claims.Clone]
+// gives a copy to change.
 //
 // Times are whole seconds; a zero time means the claim is absent.
 type Claims struct {
@@ -28,30 +32,30 @@ type Claims struct {
 	Scope     scope.Set // scope: one class plus any permission scopes
 	AuthTime  time.Time // auth_time: the run exchange that started this execution-token chain
 
-	// Extra holds host-defined claims as raw JSON values. Names of registered
-	// claims, in any letter case, are not allowed here.
-	Extra map[string]json.RawMessage
-
+	// extra is a JSON object whose members with unregistered names are the
+	// host's claims ([Claims.Extra]): the whole claims set of a verified
+	// token, or what [Claims.SetExtra] built.
+	extra    string
 	audArray bool   // aud was a JSON array although it holds one value
 	kid      string // kid of the key that verified the token
 	class    *Class // the class as the verifier's Classes describe it; nil until verified
-
-	// Backing arrays for the usual one audience and one or two scopes, so
-	// that decoding and Clone allocate the Claims and nothing else for them.
-	audBuf   [1]string
-	scopeBuf [2]scope.Scope
 }
 
 // registered lists the claim names with a meaning here. A member of the claims
 // object that matches one of them only case-insensitively is rejected.
 var registered = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "auth_time"}
 
-func isRegistered(name string) (exact, variant bool) {
+// isRegistered reports whether name is a registered claim name (exact) or
+// equal to one under Unicode case folding (variant: "Exp", or "ſub",
+// which encoding/json would read as sub).
+func isRegistered(name []byte) (exact, variant bool) {
 	for _, r := range registered {
-		if name == r {
+		if string(name) == r {
 			return true, false
 		}
-		if strings.EqualFold(name, r) {
+	}
+	for _, r := range registered {
+		if bytes.EqualFold(name, []byte(r)) {
 			return false, true
 		}
 	}
@@ -122,31 +126,82 @@ func isTaskID(s string) bool {
 // [Verifier.Verify], and for a key without an id.
 func (c *Claims) KeyID() string { return c.kid }
 
+// Extra returns the raw JSON value of the host-defined claim name, and
+// whether the token has it. Registered names (iss, sub, …) are never extra.
+// The value is the caller's own copy; decode it with json.Unmarshal.
+func (c *Claims) Extra(name string) (json.RawMessage, bool) {
+	for n, v := range c.extras() {
+		if string(n) == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// SetExtra adds the host-defined claim name to claims that are to be
+// minted, or replaces it. A registered name in any letter case, or a value
+// that is not valid JSON, fails with [ErrNotMinted]. Like any change it is
+// for claims of one's own, not those Verify returned.
+func (c *Claims) SetExtra(name string, value json.RawMessage) error {
+	if exact, variant := isRegistered([]byte(name)); exact || variant {
+		return fmt.Errorf("%w: extra claim %q is a registered name", ErrNotMinted, name)
+	}
+	if !json.Valid(value) {
+		return fmt.Errorf("%w: extra claim %q is not valid JSON", ErrNotMinted, name)
+	}
+	obj := []byte{'{'}
+	for n, v := range c.extras() {
+		if string(n) != name {
+			obj = appendMember(obj, n, v)
+		}
+	}
+	var compact bytes.Buffer
+	_ = json.Compact(&compact, value) // valid, checked above
+	c.extra = string(append(appendMember(obj, []byte(name), compact.Bytes()), '}'))
+	return nil
+}
+
+// appendMember appends "name":value to a JSON object being built.
+func appendMember(obj, name, value []byte) []byte {
+	if len(obj) > 1 {
+		obj = append(obj, ',')
+	}
+	key, _ := json.Marshal(string(name)) // a string always encodes
+	obj = append(append(obj, key...), ':')
+	return append(obj, value...)
+}
+
+// extras yields the host claims, in the order of the JSON object: each
+// name (unescaped) and raw value, from a copy of c.extra. c.extra was
+// checked when it was set, so it scans without error.
+func (c *Claims) extras() iter.Seq2[[]byte, json.RawMessage] {
+	return func(yield func([]byte, json.RawMessage) bool) {
+		if c.extra == "" {
+			return
+		}
+		o, err := readObject([]byte(c.extra))
+		for err == nil {
+			var m member
+			var ok bool
+			if m, ok, err = o.next(); !ok || err != nil {
+				return
+			}
+			if exact, _ := isRegistered(m.name); exact {
+				continue
+			}
+			if !yield(m.name, m.value[:len(m.value):len(m.value)]) {
+				return
+			}
+		}
+	}
+}
+
 // Clone returns a deep copy the caller may modify.
 func (c *Claims) Clone() *Claims {
 	out := *c
-	out.Audience = cloneInto(out.audBuf[:], c.Audience)
-	out.Scope = cloneInto(out.scopeBuf[:], c.Scope)
-	if c.Extra != nil {
-		out.Extra = make(map[string]json.RawMessage, len(c.Extra))
-		for k, v := range c.Extra {
-			out.Extra[k] = slices.Clone(v)
-		}
-	}
+	out.Audience = slices.Clone(c.Audience)
+	out.Scope = slices.Clone(c.Scope)
 	return &out
-}
-
-// cloneInto copies s into buf when it fits (capped, so an append by the
-// caller cannot reach past it), else into a new slice. nil stays nil.
-func cloneInto[S ~[]E, E any](buf []E, s S) S {
-	if s == nil {
-		return nil
-	}
-	if len(s) <= len(buf) {
-		n := copy(buf, s)
-		return S(buf[:n:n])
-	}
-	return slices.Clone(s)
 }
 
 // wireClaims fixes the member order of minted tokens.
@@ -162,10 +217,9 @@ type wireClaims struct {
 	AuthTime *int64    `json:"auth_time,omitempty"`
 }
 
-var errReservedExtra = errors.New("token: extra claim uses a registered name")
-
 // MarshalJSON encodes the claims as a JWT claims set: registered claims first,
-// then Extra in name order. Times are integer seconds.
+// then the extra claims in the order they were set (or, for claims Verify
+// returned, in which the token had them). Times are integer seconds.
 func (c *Claims) MarshalJSON() ([]byte, error) {
 	w := wireClaims{
 		Iss: c.Issuer, Sub: c.Subject, Aud: c.audienceValue(),
@@ -173,23 +227,12 @@ func (c *Claims) MarshalJSON() ([]byte, error) {
 		Nbf: unixOrNil(c.NotBefore), AuthTime: unixOrNil(c.AuthTime),
 	}
 	b, err := json.Marshal(w)
-	if err != nil || len(c.Extra) == 0 {
-		return b, err
+	if err != nil {
+		return nil, err
 	}
 	b = b[:len(b)-1] // reopen the object
-	for _, name := range slices.Sorted(maps.Keys(c.Extra)) {
-		if exact, variant := isRegistered(name); exact || variant {
-			return nil, errReservedExtra
-		}
-		v := c.Extra[name]
-		if !json.Valid(v) {
-			return nil, errors.New("token: extra claim is not valid JSON")
-		}
-		key, _ := json.Marshal(name)
-		b = append(b, ',')
-		b = append(b, key...)
-		b = append(b, ':')
-		b = append(b, v...)
+	for name, value := range c.extras() {
+		b = appendMember(b, name, value)
 	}
 	return append(b, '}'), nil
 }

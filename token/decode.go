@@ -2,7 +2,7 @@ package token
 
 import (
 	"bytes"
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -83,6 +83,18 @@ func decodeSegment(dst []byte, s string) ([]byte, error) {
 	return dst, nil
 }
 
+// Bounds on a JOSE header, checked before any of it is decoded or parsed: a
+// header is the largest input an unauthenticated caller controls, and this
+// library's headers hold three members in under 200 bytes (a kid is at most
+// 256). Benchmark row: Hostile/EdDSA/execauth.
+const (
+	maxHeaderSize    = 1024 // bytes, decoded
+	maxHeaderMembers = 16
+)
+
+// maxHeaderEncoded is maxHeaderSize in base64url characters.
+var maxHeaderEncoded = base64.RawURLEncoding.EncodedLen(maxHeaderSize)
+
 // header holds what the verifier reads from a JOSE header.
 type header struct {
 	alg jwks.Algorithm
@@ -93,17 +105,32 @@ type header struct {
 // matching one only case-insensitively is malformed.
 var headerNames = [...]string{"alg", "kid", "typ", "crit", "zip", "cty", "b64", "enc"}
 
+// decodeHeader decodes and parses an encoded JOSE header of at most
+// maxHeaderEncoded characters.
+func decodeHeader(encoded string) (header, error) {
+	var buf [maxHeaderSize]byte
+	data, err := decodeSegment(buf[:0], encoded)
+	if err != nil {
+		return header{}, err
+	}
+	return parseHeader(data)
+}
+
 // parseHeader reads alg, kid and typ and refuses what this library does not
-// process. jku, x5u, jwk and x5c are never read.
+// process, and a header of more than maxHeaderMembers members. jku, x5u, jwk
+// and x5c are never read.
 func parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg bool
 	o, err := readObject(data)
-	for err == nil {
+	for n := 0; err == nil; n++ {
 		var m member
 		var ok bool
 		if m, ok, err = o.next(); !ok || err != nil {
 			break
+		}
+		if n == maxHeaderMembers {
+			return header{}, fmt.Errorf("%w: header with more than %d members", ErrMalformed, maxHeaderMembers)
 		}
 		name, value := m.name, m.value
 		switch string(name) {
@@ -165,49 +192,105 @@ func algValue(v []byte) (jwks.Algorithm, error) {
 	return jwks.Algorithm(s), err
 }
 
-// parseClaims decodes a claims set into c. Registered claims must have their
-// JSON types; other members go to c.Extra as raw JSON. String values equal to
-// one of known (the configured issuer and audiences) reuse that string.
-func parseClaims(data []byte, c *Claims, known []string) error {
+// decoded is the one allocation of a decoded claims set besides its text:
+// the Claims and the backing arrays of the usual one audience and one scope.
+type decoded struct {
+	Claims
+	aud   [1]string
+	scope [1]scope.Scope
+}
+
+// decodeClaims decodes a claims set. Registered claims must have their JSON
+// types. The Claims keep one copy of the claims set, for [Claims.Extra], and
+// string claims without escapes are substrings of it.
+func decodeClaims(data []byte) (*Claims, error) {
+	d := new(decoded)
+	c := &d.Claims
+	c.extra = string(data)
 	o, err := readObject(data)
-	var text lazyText
 	for err == nil {
 		var m member
 		var ok bool
 		if m, ok, err = o.next(); !ok || err != nil {
 			break
 		}
-		name, value := m.name, m.value
-		switch string(name) {
+		switch string(m.name) {
 		case "iss":
-			c.Issuer, err = internedValue(value, known)
+			c.Issuer, err = c.text(m.value, m.at)
 		case "sub":
-			c.Subject, err = text.value(data, m)
+			c.Subject, err = c.text(m.value, m.at)
 		case "jti":
-			c.ID, err = text.value(data, m)
+			c.ID, err = c.text(m.value, m.at)
 		case "aud":
-			c.Audience, c.audArray, err = audienceValue(value, known, c.audBuf[:0:len(c.audBuf)])
+			c.Audience, c.audArray, err = c.audience(m.value, m.at, d.aud[:0:len(d.aud)])
 		case "exp":
-			c.ExpiresAt, err = timeValue(value)
+			c.ExpiresAt, err = timeValue(m.value)
 		case "iat":
-			c.IssuedAt, err = timeValue(value)
+			c.IssuedAt, err = timeValue(m.value)
 		case "nbf":
-			c.NotBefore, err = timeValue(value)
+			c.NotBefore, err = timeValue(m.value)
 		case "auth_time":
-			c.AuthTime, err = timeValue(value)
+			c.AuthTime, err = timeValue(m.value)
 		case "scope":
-			c.Scope, err = scopeValue(value, c.scopeBuf[:0:len(c.scopeBuf)])
+			c.Scope, err = scopeValue(m.value, d.scope[:0:len(d.scope)])
 		default:
-			if _, variant := isRegistered(string(name)); variant {
-				return fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
+			if _, variant := isRegistered(m.name); variant {
+				return nil, fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
 			}
-			if c.Extra == nil {
-				c.Extra = make(map[string]json.RawMessage, 2)
-			}
-			c.Extra[string(name)] = bytes.Clone(value)
 		}
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// text returns the string value v found at position at of the claims set:
+// a substring of c.extra, or a new string if the literal has escapes.
+func (c *Claims) text(v []byte, at int) (string, error) {
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return stringValue(v)
+	}
+	return c.extra[at+1 : at+len(v)-1], nil
+}
+
+// audience appends the aud claim at position at (a string or an array of
+// strings) to dst, skipping empty strings.
+func (c *Claims) audience(v []byte, at int, dst []string) (aud []string, array bool, err error) {
+	if len(v) > 0 && v[0] == '"' {
+		s, err := c.text(v, at)
+		if err != nil || s == "" {
+			return nil, false, err
+		}
+		return append(dst, s), false, nil
+	}
+	a, err := readArray(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
+	}
+	if n := a.count(); n > cap(dst) {
+		dst = make([]string, 0, n) // one allocation for any number of audiences
+	}
+	aud = dst
+	for {
+		e, i, ok, err := a.next()
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			if len(aud) == 0 {
+				return nil, true, nil
+			}
+			return aud, true, nil
+		}
+		s, err := c.text(e, at+i)
+		if err != nil {
+			return nil, false, err
+		}
+		if s != "" {
+			aud = append(aud, s)
+		}
+	}
 }
 
 // classes are the token classes, for allocation-free lookups by bytes.
@@ -234,30 +317,6 @@ func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 	return set, nil
 }
 
-// sharedTextMax is the largest claims set whose strings share one copy: a
-// sub kept by the host would keep the whole copy alive.
-const sharedTextMax = 1024
-
-// lazyText turns string claims into substrings of one copy of the claims
-// set, made on first use: one allocation for sub and jti together. (It keeps
-// no reference to data, or escape analysis would move the caller's decode
-// buffer to the heap.)
-type lazyText struct {
-	text string
-}
-
-// value returns the string value of m, a member of data.
-func (t *lazyText) value(data []byte, m member) (string, error) {
-	v := m.value
-	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || len(data) > sharedTextMax {
-		return stringValue(v) // not a string, one with escapes, or a large claims set
-	}
-	if t.text == "" {
-		t.text = string(data)
-	}
-	return t.text[m.at+1 : m.at+len(v)-1], nil
-}
-
 func stringValue(v []byte) (string, error) {
 	b, err := bytesValue(v)
 	return string(b), err
@@ -270,55 +329,6 @@ func bytesValue(v []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: want a string", ErrMalformed)
 	}
 	return unescape(v)
-}
-
-// internedValue is stringValue returning the element of known it equals, if
-// any, instead of a copy.
-func internedValue(v []byte, known []string) (string, error) {
-	if len(v) > 1 && v[0] == '"' {
-		for _, k := range known {
-			if len(k)+2 == len(v) && string(v[1:len(v)-1]) == k {
-				return k, nil
-			}
-		}
-	}
-	return stringValue(v)
-}
-
-// audienceValue appends the aud claim (a string or an array of strings) to
-// dst, skipping empty strings.
-func audienceValue(v []byte, known, dst []string) (aud []string, array bool, err error) {
-	if len(v) > 0 && v[0] == '"' {
-		s, err := internedValue(v, known)
-		if err != nil || s == "" {
-			return nil, false, err
-		}
-		return append(dst, s), false, nil
-	}
-	a, err := readArray(v)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
-	}
-	aud = dst
-	for {
-		e, ok, err := a.next()
-		if err != nil {
-			return nil, false, err
-		}
-		if !ok {
-			if len(aud) == 0 {
-				return nil, true, nil
-			}
-			return aud, true, nil
-		}
-		s, err := internedValue(e, known)
-		if err != nil {
-			return nil, false, err
-		}
-		if s != "" {
-			aud = append(aud, s)
-		}
-	}
 }
 
 // maxTime is the last second of year 9999 UTC, the latest time claim

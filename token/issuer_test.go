@@ -106,32 +106,67 @@ func TestMintRefusesBadClaims(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)
 	for name, c := range map[string]Claims{
-		"no scope":            {Subject: testTask},
-		"two classes":         {Subject: testTask, Scope: scope.Set{scope.Execution, scope.Workload}},
-		"no subject":          {Scope: scope.Set{scope.Execution}},
-		"non-UUID execution":  {Subject: "task", Scope: scope.Set{scope.Execution}},
-		"extra overrides sub": {Subject: testTask, Scope: scope.Set{scope.Execution}, Extra: map[string]json.RawMessage{"sub": json.RawMessage(`"x"`)}},
-		"extra case variant":  {Subject: testTask, Scope: scope.Set{scope.Execution}, Extra: map[string]json.RawMessage{"Exp": json.RawMessage(`1`)}},
-		"extra invalid JSON":  {Subject: testTask, Scope: scope.Set{scope.Execution}, Extra: map[string]json.RawMessage{"x": json.RawMessage(`{`)}},
+		"no scope":           {Subject: testTask},
+		"two classes":        {Subject: testTask, Scope: scope.Set{scope.Execution, scope.Workload}},
+		"no subject":         {Scope: scope.Set{scope.Execution}},
+		"non-UUID execution": {Subject: "task", Scope: scope.Set{scope.Execution}},
 	} {
 		_, err := f.iss.Mint(c)
 		assert.ErrorIs(t, err, ErrNotMinted, name)
 	}
 }
 
+func TestSetExtraRefuses(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		name  string
+		value string
+	}{
+		"registered name":            {"sub", `"x"`},
+		"case variant":               {"Exp", `1`},
+		"Unicode case variant":       {"\u017fub", `"x"`}, // long s folds to s
+		"invalid JSON":               {"x", `{`},
+		"two values":                 {"x", `1 2`},
+		"registered name, scope":     {"scope", `"workload"`},
+		"registered name, nbf":       {"nbf", `0`},
+		"registered name, aud":       {"aud", `["evil"]`},
+		"registered name, jti":       {"jti", `"x"`},
+		"registered name, iss":       {"iss", `"x"`},
+		"registered name, iat":       {"iat", `0`},
+		"registered name, auth_time": {"auth_time", `0`},
+	} {
+		c := Claims{Subject: testTask, Scope: scope.Set{scope.Execution}}
+		err := c.SetExtra(tc.name, json.RawMessage(tc.value))
+		assert.ErrorIs(t, err, ErrNotMinted, name)
+		_, ok := c.Extra(tc.name)
+		assert.False(t, ok, name)
+	}
+}
+
 func TestMintExtraClaims(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "ES256", nil)
-	raw, err := f.iss.Mint(Claims{
-		Subject: testTask, Scope: scope.Set{scope.Execution, "connections:read"},
-		Extra: map[string]json.RawMessage{"ti": json.RawMessage(`{"try":1}`), "a": json.RawMessage(`"b"`)},
-	})
+	c := Claims{Subject: testTask, Scope: scope.Set{scope.Execution, "connections:read"}}
+	require.NoError(t, c.SetExtra("ti", json.RawMessage(`{ "try": 1 }`)))
+	require.NoError(t, c.SetExtra("a", json.RawMessage(`"old"`)))
+	require.NoError(t, c.SetExtra("a", json.RawMessage(`"b"`)))
+	raw, err := f.iss.Mint(c)
 	require.NoError(t, err)
-	c, err := f.v.Verify(context.Background(), string(raw))
+	got, err := f.v.Verify(context.Background(), string(raw))
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"try":1}`, string(c.Extra["ti"]))
-	assert.JSONEq(t, `"b"`, string(c.Extra["a"]))
-	assert.True(t, c.Scope.HasAll("connections:read"))
+	ti, ok := got.Extra("ti")
+	require.True(t, ok)
+	assert.Equal(t, `{"try":1}`, string(ti))
+	a, ok := got.Extra("a")
+	require.True(t, ok)
+	assert.Equal(t, `"b"`, string(a))
+	_, ok = got.Extra("sub")
+	assert.False(t, ok, "registered claims are not extra")
+	_, ok = got.Extra("missing")
+	assert.False(t, ok)
+	assert.True(t, got.Scope.HasAll("connections:read"))
+	_, wire := decodeParts(t, raw)
+	assert.Equal(t, map[string]any{"try": json.Number("1")}, wire["ti"])
 }
 
 func TestExchange(t *testing.T) {
@@ -191,7 +226,9 @@ func TestReissueKeepsChain(t *testing.T) {
 		assert.Equal(t, old.Scope, next.Scope)
 		assert.Equal(t, old.Audience, next.Audience)
 		assert.Equal(t, old.AuthTime, next.AuthTime)
-		assert.Equal(t, old.Extra, next.Extra)
+		x, ok := next.Extra("x")
+		require.True(t, ok)
+		assert.Equal(t, "[1]", string(x), "extra claims kept")
 		assert.NotEqual(t, old.ID, next.ID)
 		assert.Equal(t, later.Unix(), next.IssuedAt.Unix())
 		assert.True(t, next.ExpiresAt.After(old.ExpiresAt))
@@ -348,14 +385,21 @@ func TestContext(t *testing.T) {
 
 func TestClaimsClone(t *testing.T) {
 	t.Parallel()
-	c := &Claims{Audience: []string{"a"}, Scope: scope.Set{scope.Execution}, Extra: map[string]json.RawMessage{"x": json.RawMessage(`1`)}}
+	c := &Claims{Audience: []string{"a"}, Scope: scope.Set{scope.Execution}}
+	require.NoError(t, c.SetExtra("x", json.RawMessage(`1`)))
 	d := c.Clone()
-	d.Audience[0], d.Scope[0], d.Extra["x"][0] = "b", scope.Workload, '2'
-	d.Extra["y"] = nil
+	d.Audience[0], d.Scope[0] = "b", scope.Workload
+	require.NoError(t, d.SetExtra("x", json.RawMessage(`2`)))
+	require.NoError(t, d.SetExtra("y", json.RawMessage(`3`)))
 	assert.Equal(t, "a", c.Audience[0])
 	assert.Equal(t, scope.Execution, c.Scope[0])
-	assert.Equal(t, "1", string(c.Extra["x"]))
-	assert.NotContains(t, c.Extra, "y")
+	x, _ := c.Extra("x")
+	assert.Equal(t, "1", string(x))
+	_, ok := c.Extra("y")
+	assert.False(t, ok)
+	x[0] = '9' // the caller's copy
+	x, _ = c.Extra("x")
+	assert.Equal(t, "1", string(x))
 }
 
 func TestLifetimes(t *testing.T) {

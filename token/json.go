@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -34,6 +35,9 @@ type object struct {
 func readObject(data []byte) (object, error) {
 	if !utf8.Valid(data) {
 		return object{}, fmt.Errorf("%w: not UTF-8", ErrMalformed)
+	}
+	if uint64(len(data)) > math.MaxUint32 { // nameSet keeps positions in 32 bits
+		return object{}, errJSON
 	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -106,7 +110,7 @@ func (o *object) member() (name, value span, ok bool, err error) {
 		}
 	}
 	name = span{start: i, end: end, esc: esc}
-	if !o.names.add(data, name) {
+	if !o.names.add(data, i, end) {
 		return span{}, span{}, false, fmt.Errorf("%w: duplicate member name", ErrMalformed)
 	}
 	i = skipSpace(data, end)
@@ -129,75 +133,86 @@ func (o *object) close(i int) error {
 	return nil
 }
 
-// nameSet remembers the member names of one object, to refuse duplicates
-// after unescaping ("a" and "\u0061" are the same name). Names are kept as
-// positions plus a short fingerprint, so that comparing the usual short
-// names costs two integer compares. Past 16 names it switches to a map, so
-// that an object with thousands of members costs linear, not quadratic, time.
+// nameSet refuses a member name that occurs twice in one object, compared
+// after unescaping ("a" and "\u0061" are one name). It is an open-addressing
+// hash table of name literals by position: the first table lives in the set
+// itself, so an object of up to 32 members allocates nothing, and a larger
+// object gets a larger table, so that the check stays linear in the number of
+// members.
 type nameSet struct {
-	lits [16]nameRef
-	n    int
-	many map[string]struct{}
+	small [64]nameSlot
+	big   []nameSlot // the table, once small is outgrown
+	n     int
 }
 
-type nameRef struct {
-	lit  span
-	head uint64 // the first 8 bytes of an unescaped name, zero-padded
-}
+// nameSlot is a name literal (quotes included) by position; end 0 is empty.
+type nameSlot struct{ start, end uint32 }
 
-// nameHead packs up to the first 8 bytes of a name's literal content.
-func nameHead(lit []byte) uint64 {
-	var h uint64
-	for i, c := range lit[1 : len(lit)-1] {
-		if i == 8 {
-			break
-		}
-		h |= uint64(c) << (8 * i)
+func (s *nameSet) table() []nameSlot {
+	if s.big != nil {
+		return s.big
 	}
-	return h
+	return s.small[:]
 }
 
-// add records the name literal at sp and reports whether its name is new.
-func (s *nameSet) add(data []byte, sp span) bool {
-	lit := data[sp.start:sp.end]
-	if s.many != nil {
-		name, _ := unescape(lit)
-		if _, dup := s.many[string(name)]; dup {
-			return false
-		}
-		s.many[string(name)] = struct{}{}
-		return true
+// add records the name literal data[start:end] and reports whether its name
+// is new.
+func (s *nameSet) add(data []byte, start, end int) bool {
+	if 2*(s.n+1) > len(s.table()) {
+		s.grow(data)
 	}
-	head := nameHead(lit)
-	for _, r := range s.lits[:s.n] {
-		l := r.lit
-		switch {
-		case l.esc || sp.esc:
-			if sameName(data[l.start:l.end], lit) {
-				return false
-			}
-		case r.head != head || l.end-l.start != len(lit):
-		case len(lit) <= 2+8 || string(data[l.start:l.end]) == string(lit):
+	t, lit := s.table(), data[start:end]
+	mask := len(t) - 1
+	for i := nameHash(lit) & mask; ; i = (i + 1) & mask {
+		e := t[i]
+		if e.end == 0 {
+			t[i] = nameSlot{uint32(start), uint32(end)}
+			s.n++
+			return true
+		}
+		if sameName(data[e.start:e.end], lit) {
 			return false
 		}
 	}
-	if s.n < len(s.lits) {
-		s.lits[s.n] = nameRef{lit: sp, head: head}
-		s.n++
-		return true
+}
+
+// grow moves the names to a table twice as large.
+func (s *nameSet) grow(data []byte) {
+	old := s.table()
+	t := make([]nameSlot, 2*len(old))
+	mask := len(t) - 1
+	for _, e := range old {
+		if e.end == 0 {
+			continue
+		}
+		i := nameHash(data[e.start:e.end]) & mask
+		for t[i].end != 0 {
+			i = (i + 1) & mask
+		}
+		t[i] = e
 	}
-	s.many = make(map[string]struct{}, 2*len(s.lits))
-	for _, r := range s.lits {
-		name, _ := unescape(data[r.lit.start:r.lit.end])
-		s.many[string(name)] = struct{}{}
+	s.big = t
+}
+
+// nameHash is FNV-1a over a name literal's content after unescaping, so
+// that one name hashes alike however it is written.
+func nameHash(lit []byte) int {
+	name, _ := unescape(lit) // a subslice unless the literal has escapes
+	h := uint32(2166136261)
+	for _, c := range name {
+		h = (h ^ uint32(c)) * 16777619
 	}
-	name, _ := unescape(lit)
-	s.many[string(name)] = struct{}{}
-	return true
+	return int(h)
 }
 
 // sameName compares two scanned name literals after unescaping.
 func sameName(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
+		return false
+	}
 	ua, _ := unescape(a)
 	ub, _ := unescape(b)
 	return bytes.Equal(ua, ub)
@@ -234,28 +249,42 @@ func readArray(v []byte) (array, error) {
 	return array{data: v, i: 1}, nil
 }
 
-// next returns the next raw element; ok is false after the last one.
-func (a *array) next() (elem []byte, ok bool, err error) {
+// count returns how many elements the array has, or 0 if it is malformed
+// (next then reports the error).
+func (a array) count() int {
+	n := 0
+	for {
+		_, _, ok, err := a.next()
+		if !ok || err != nil {
+			return n
+		}
+		n++
+	}
+}
+
+// next returns the next raw element and where it starts in the array
+// value; ok is false after the last one.
+func (a *array) next() (elem []byte, at int, ok bool, err error) {
 	data := a.data
 	i := skipSpace(data, a.i)
 	if i < len(data) && data[i] == ']' && !a.open {
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	if a.open {
 		switch {
 		case i < len(data) && data[i] == ',':
 			i = skipSpace(data, i+1)
 		case i < len(data) && data[i] == ']':
-			return nil, false, nil
+			return nil, 0, false, nil
 		default:
-			return nil, false, errJSON
+			return nil, 0, false, errJSON
 		}
 	}
 	a.open = true
 	if a.i, err = scanValue(data, i, 1); err != nil {
-		return nil, false, err
+		return nil, 0, false, err
 	}
-	return data[i:a.i], true, nil
+	return data[i:a.i], i, true, nil
 }
 
 // scanValue scans one JSON value at data[i] and returns the index after it.

@@ -36,10 +36,10 @@ func readAll(data string) ([]string, error) {
 	}
 }
 
-// TestObjectDuplicateNames covers both ways the scanner remembers names:
-// positions for the first 16, a map beyond, at the top level and nested.
+// TestObjectDuplicateNames covers the name table in the set itself (up to
+// 32 names) and as it grows beyond, at the top level and nested.
 func TestObjectDuplicateNames(t *testing.T) {
-	for _, n := range []int{1, 15, 16, 17, 40, 500} {
+	for _, n := range []int{1, 15, 16, 17, 31, 32, 33, 40, 64, 65, 500} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			names, err := readAll(members(n))
 			require.NoError(t, err)
@@ -83,8 +83,8 @@ func TestObjectGrammar(t *testing.T) {
 // buffer, which the verifier reuses; escaped and plain values both decode.
 func TestClaimStringsOwnTheirBytes(t *testing.T) {
 	data := []byte(`{"sub":"svc\/a\u00e9","jti":"j-1","iss":"` + testIssuer + `","aud":["x","` + testAudience + `"],"scope":"execution connections:read"}`)
-	var c Claims
-	require.NoError(t, parseClaims(data, &c, []string{testIssuer, testAudience}))
+	c, err := decodeClaims(data)
+	require.NoError(t, err)
 	for i := range data {
 		data[i] = 'X'
 	}
@@ -95,8 +95,8 @@ func TestClaimStringsOwnTheirBytes(t *testing.T) {
 	assert.Equal(t, "execution connections:read", c.Scope.String())
 }
 
-// TestObjectLongNames: names that share their first 8 bytes (the
-// fingerprint) are told apart by the rest.
+// TestObjectLongNames: names that share a long prefix are told apart by
+// the rest.
 func TestObjectLongNames(t *testing.T) {
 	_, err := readAll(`{"abcdefgh1":1,"abcdefgh2":2,"abcdefgh":3,"abcdefg":4}`)
 	assert.NoError(t, err)

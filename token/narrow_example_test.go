@@ -42,7 +42,8 @@ func ExampleIssuer_Narrow() {
 		panic(err)
 	}
 	c, _ := v.Verify(context.Background(), string(parse))
-	fmt.Println(c.Class(), c.Subject, c.ExpiresAt.Sub(c.IssuedAt), string(c.Extra["file"]))
+	file, _ := c.Extra("file")
+	fmt.Println(c.Class(), c.Subject, c.ExpiresAt.Sub(c.IssuedAt), string(file))
 
 	_, err = iss.Narrow(processor, token.Grant{Class: "parse", Audience: []string{"admin-api"}})
 	fmt.Println("wider audience:", errors.Is(err, token.ErrNarrowing))

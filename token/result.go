@@ -7,8 +7,8 @@ import "context"
 type Result struct {
 	// CacheHit reports that the token was found in the cache of verified
 	// tokens ([VerifierConfig.CacheSize]), so its signature was not checked
-	// again; the time claims and the class were. It is set whatever the
-	// outcome: a cached token may have expired since.
+	// again; the time claims were. It is set whatever the outcome: a cached
+	// token may have expired since.
 	CacheHit bool
 }
 

@@ -76,13 +76,14 @@ type VerifierConfig struct {
 	// revocation check (revoked, or the list could not answer). If nil,
 	// nothing is reported.
 	Hooks *observe.Hooks
-	// CacheSize bounds an in-memory cache of verified tokens, so that a token
-	// presented again skips the signature check. If zero, verified tokens are
-	// not cached. A hit requires the identical token (signature included) and
-	// an unchanged key set (keys that report a Generation); exp, nbf, iat and
-	// the token class are checked again on each hit (the other claim rules
-	// depend only on the token and this configuration, which cannot change),
-	// and so are Revocations.
+	// CacheSize is the number of live tokens an in-memory cache of verified
+	// tokens holds, so that a token presented again skips the signature
+	// check. If zero, verified tokens are not cached. A hit requires the
+	// identical token (signature included) and an unchanged key set (keys
+	// that report a Generation); exp, nbf and iat are checked again on each
+	// hit (the other claim rules depend only on the token and this
+	// configuration, which cannot change), and so are Revocations. A hit
+	// returns the Claims of the first verification, shared, not a copy.
 	CacheSize int
 }
 
@@ -111,8 +112,7 @@ type Verifier struct {
 	revocations  Revocations    // nil: no revocation checks
 	hooks        *observe.Hooks // nil: nothing reported
 	cache        *verifiedCache // nil when CacheSize is zero
-	known        []string       // issuer and audiences, reused by the decoder
-	headers      headerTable    // headers of verified tokens, decoded once
+	headers      headerMemo     // headers of verified tokens, decoded once
 }
 
 // NewVerifier validates cfg and returns a Verifier. It fails on a missing
@@ -169,7 +169,6 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
-	v.known = append([]string{v.issuer}, v.audience...)
 	if cfg.CacheSize > 0 {
 		v.cache = newVerifiedCache(cfg.CacheSize)
 	}
@@ -189,19 +188,20 @@ func (v *Verifier) Classes() *Classes { return v.classes }
 // aud, exp, nbf, iat, lifetime, sub, scope); then revocation, when
 // configured.
 // On error the claims are never returned; the error matches one of the
-// package's sentinels with errors.Is.
+// package's sentinels with errors.Is. The returned Claims may be shared with
+// other callers (see [VerifierConfig.CacheSize]): do not modify them.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	return v.VerifyResult(ctx, raw, nil)
 }
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
-	var buf [768]byte
+	var buf [2048]byte // a claims set with a few dozen host claims; larger ones go to the heap
 	payload, kid, err := v.verifySignature(ctx, raw, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	c := new(Claims)
-	if err := parseClaims(payload, c, v.known); err != nil {
+	c, err := decodeClaims(payload)
+	if err != nil {
 		return nil, err
 	}
 	if err := v.checkClaims(c, v.now()); err != nil {
@@ -215,37 +215,36 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 }
 
 // verifyCached serves a token verified before under the same key set, after
-// checking its claims against the clock again; anything else is verified in
-// full and, if it passes, remembered.
+// checking its times against the clock again; anything else is verified in
+// full and, if it passes, remembered. A hit hands out the cached claims
+// themselves, shared with every other caller.
 func (v *Verifier) verifyCached(ctx context.Context, raw string, res *Result) (*Claims, error) {
 	if len(raw) > v.maxSize {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
 	}
 	gen := v.generation()
-	if cached, ok := v.cache.get(raw, gen); ok {
+	h := v.cache.hash(raw)
+	if cached, ok := v.cache.get(h, raw, gen); ok {
 		if res != nil {
 			res.CacheHit = true
 		}
 		// The claims passed checkClaims when cached and cannot have changed;
-		// what depends on the clock, and the class, is checked again.
+		// what depends on the clock is checked again.
 		if err := v.checkTimes(cached, v.now()); err != nil {
-			v.cache.drop(raw)
+			v.cache.drop(h, raw)
 			return nil, err
-		}
-		if _, err := v.classes.of(cached.Scope); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrScope, err)
 		}
 		if err := v.checkRevoked(ctx, cached, true); err != nil {
 			return nil, err // kept: the entry is still the verified token, and revocation is asked again
 		}
-		return cached.Clone(), nil
+		return cached, nil
 	}
 	c, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
 	if v.generation() == gen { // keys changed meanwhile: do not file under the old generation
-		v.cache.put(raw, c, gen)
+		v.cache.put(h, raw, c, gen)
 	}
 	return c, nil
 }
@@ -258,10 +257,9 @@ func (v *Verifier) generation() uint64 {
 }
 
 // verifySignature runs every check up to and including the signature and
-// appends the decoded payload to buf. All three segments are decoded first
-// (strict base64url) before the header's JSON is parsed, but nothing in the
-// payload has been looked at yet. A header seen before on a verified token is
-// not decoded again.
+// appends the decoded payload to buf. The header's size is checked first;
+// then all three segments are decoded (strict base64url) before the header's
+// JSON is parsed, but nothing in the payload has been looked at yet.
 func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
 	if len(raw) > v.maxSize {
 		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
@@ -269,6 +267,9 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	f, err := split(raw)
 	if err != nil {
 		return nil, "", err
+	}
+	if len(f.header) > maxHeaderEncoded {
+		return nil, "", fmt.Errorf("%w: header over %d bytes", ErrMalformed, maxHeaderSize)
 	}
 	if payload, err = decodeSegment(buf, f.payload); err != nil {
 		return nil, "", err
@@ -301,16 +302,6 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 		v.headers.remember(f.header, h)
 	}
 	return payload, key.ID(), nil
-}
-
-// decodeHeader decodes and parses an encoded JOSE header.
-func decodeHeader(encoded string) (header, error) {
-	var buf [256]byte
-	data, err := decodeSegment(buf[:0], encoded)
-	if err != nil {
-		return header{}, err
-	}
-	return parseHeader(data)
 }
 
 func lookupError(err error) error {

@@ -144,7 +144,9 @@ func TestVerifyReturnsClaims(t *testing.T) {
 	assert.Equal(t, "6f1c0e2f9a7b4d0c8e3a5b2d1f4e6a7c", c.ID)
 	assert.Equal(t, scope.Set{scope.Execution, "connections:read"}, c.Scope)
 	assert.Equal(t, scope.Execution, c.Class())
-	assert.JSONEq(t, `{"k":[1,2]}`, string(c.Extra["x"]))
+	x, ok := c.Extra("x")
+	require.True(t, ok)
+	assert.JSONEq(t, `{"k":[1,2]}`, string(x))
 	id, err := c.TaskID()
 	require.NoError(t, err)
 	assert.Equal(t, testTask, id.String())
@@ -270,4 +272,39 @@ func TestTimeClaimsNearInt64Limit(t *testing.T) {
 	// The last second of 9999 is in range: a far nbf is then simply not yet valid.
 	_, err := f.verify(t, f.signed(t, validHeaderES256, validClaims(t, map[string]any{"nbf": int64(253402300799)})))
 	require.ErrorIs(t, err, ErrNotYetValid)
+}
+
+// TestExtraClaimsOnDemand: host claims are read from the claims set when
+// asked for, by their unescaped name; registered claims never are extra;
+// each answer is the caller's copy; re-encoding keeps every host claim once.
+func TestExtraClaimsOnDemand(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "ES256", nil)
+	payload := strings.Replace(validClaims(t, map[string]any{
+		"ti": json.RawMessage(`{"try": 2, "map": [1, "x"]}`), "bundle": "dags",
+	}), `"bundle"`, `"bun\u0064le"`, 1)
+	c, err := f.verify(t, f.signed(t, validHeaderES256, payload))
+	require.NoError(t, err)
+
+	ti, ok := c.Extra("ti")
+	require.True(t, ok)
+	assert.JSONEq(t, `{"try":2,"map":[1,"x"]}`, string(ti))
+	bundle, ok := c.Extra("bundle")
+	require.True(t, ok, "found by its unescaped name")
+	assert.Equal(t, `"dags"`, string(bundle))
+	for _, name := range []string{"sub", "exp", "scope", "missing", "bun\\u0064le"} {
+		_, ok := c.Extra(name)
+		assert.False(t, ok, name)
+	}
+	bundle[1] = 'X'
+	again, _ := c.Extra("bundle")
+	assert.Equal(t, `"dags"`, string(again), "the caller's copy")
+
+	out, err := json.Marshal(c)
+	require.NoError(t, err)
+	var m map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(out, &m))
+	assert.JSONEq(t, `{"try":2,"map":[1,"x"]}`, string(m["ti"]))
+	assert.Equal(t, `"dags"`, string(m["bundle"]))
+	assert.Equal(t, 1, strings.Count(string(out), `"sub"`), "registered claims once")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -273,5 +274,52 @@ func TestForgedTokenLearnsNothingAboutClaims(t *testing.T) {
 		require.NoError(t, err)
 		_, err = f.verify(t, string(raw))
 		assert.Equal(t, ErrSignature, err, name) // the bare sentinel: no detail at all
+	}
+}
+
+// TestVerifyHeaderBounds: a header is the largest input an unauthenticated
+// caller controls, and it is parsed before the signature is checked. A header
+// of more than 16 members or 1 KiB is refused before the key lookup, even
+// correctly signed; at the bounds it is read as usual.
+func TestVerifyHeaderBounds(t *testing.T) {
+	t.Parallel()
+	keys := &countingKeys{}
+	f := newFixture(t, "ES256", func(c *VerifierConfig) { c.Keys = keys })
+	keys.set(t, f.key.Public())
+	claims := validClaims(t, nil)
+	withMembers := func(n int) string { // alg, kid and n-2 unknown members
+		var h strings.Builder
+		h.WriteString(`{"alg":"ES256","kid":"k1"`)
+		for i := range n - 2 {
+			fmt.Fprintf(&h, `,"h%03d":0`, i)
+		}
+		return h.String() + "}"
+	}
+	padded := func(size int) string { // alg, kid and one member filling size bytes
+		h := `{"alg":"ES256","kid":"k1","x":""}`
+		return h[:len(h)-2] + strings.Repeat("x", size-len(h)) + `"}`
+	}
+	require.Len(t, padded(maxHeaderSize), maxHeaderSize)
+	for _, tc := range []struct {
+		name    string
+		header  string
+		wantErr error
+	}{
+		{"16 members", withMembers(16), nil},
+		{"17 members", withMembers(17), ErrMalformed},
+		{"450 members", withMembers(450), ErrMalformed},
+		{"1 KiB", padded(maxHeaderSize), nil},
+		{"1 KiB and a byte", padded(maxHeaderSize + 1), ErrMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := keys.lookups.Load()
+			_, err := f.verify(t, f.signed(t, tc.header, claims))
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.Equal(t, before, keys.lookups.Load(), "refused before the key lookup")
+		})
 	}
 }

@@ -72,8 +72,12 @@ func (d *demoRun) parse() error {
 
 // claimIs reports whether c carries the host claim name with the string value want.
 func claimIs(c *token.Claims, name, want string) bool {
+	if c == nil {
+		return false
+	}
+	v, ok := c.Extra(name)
 	var got string
-	return c != nil && json.Unmarshal(c.Extra[name], &got) == nil && got == want
+	return ok && json.Unmarshal(v, &got) == nil && got == want
 }
 
 func idOf(c *token.Claims) string {

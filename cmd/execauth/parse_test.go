@@ -51,8 +51,10 @@ func TestParseTokens(t *testing.T) {
 	assert.Equal(t, parseClass, c.Class())
 	assert.Equal(t, "dag-processor", c.Subject)
 	assert.Equal(t, parseTTL, c.ExpiresAt.Sub(c.IssuedAt))
-	assert.JSONEq(t, `"demo_bundle"`, string(c.Extra["bundle"]))
-	assert.JSONEq(t, `"dags/etl.py"`, string(c.Extra["file"]))
+	bundle, _ := c.Extra("bundle")
+	file, _ := c.Extra("file")
+	assert.JSONEq(t, `"demo_bundle"`, string(bundle))
+	assert.JSONEq(t, `"dags/etl.py"`, string(file))
 
 	for _, tc := range []struct {
 		name, method, path, body string
