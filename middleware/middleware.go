@@ -116,7 +116,8 @@ type guardKey struct{}
 
 // authContext carries an admitted request's claims (for token.FromContext)
 // and its guard (for the route requirements) in one allocation, where two
-// context.WithValue calls would make two.
+// context.WithValue calls would make two: it keeps a cached request at two
+// allocations (benchmark row Middleware/HS256/execauth+cache).
 type authContext struct {
 	context.Context
 	claims *token.Claims

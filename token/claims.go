@@ -54,6 +54,9 @@ func isRegistered(name []byte) (exact, variant bool) {
 			return true, false
 		}
 	}
+	if len(name) == 0 || !foldsToRegistered[name[0]] {
+		return false, false
+	}
 	for _, r := range registered {
 		if bytes.EqualFold(name, []byte(r)) {
 			return false, true
@@ -61,6 +64,20 @@ func isRegistered(name []byte) (exact, variant bool) {
 	}
 	return false, false
 }
+
+// foldsToRegistered marks the bytes a case variant of a registered name can
+// start with: the first letters of registered names in either case, and
+// every byte outside ASCII (Unicode folding maps some of them to ASCII
+// letters). Most host claims start elsewhere and skip the folding.
+var foldsToRegistered = func() (t [256]bool) {
+	for _, r := range registered {
+		t[r[0]], t[r[0]-'a'+'A'] = true, true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
 
 // Class returns the token class: for claims from [Verifier.Verify], the
 // class its [Classes] found in Scope; for other claims, the built-in class in

@@ -110,7 +110,7 @@ func (o *object) member() (name, value span, ok bool, err error) {
 		}
 	}
 	name = span{start: i, end: end, esc: esc}
-	if !o.names.add(data, i, end) {
+	if !o.names.add(data, name) {
 		return span{}, span{}, false, fmt.Errorf("%w: duplicate member name", ErrMalformed)
 	}
 	i = skipSpace(data, end)
@@ -145,8 +145,12 @@ type nameSet struct {
 	n     int
 }
 
-// nameSlot is a name literal (quotes included) by position; end 0 is empty.
-type nameSlot struct{ start, end uint32 }
+// nameSlot is a name literal (quotes included) by position, and whether it
+// has escapes; end 0 is empty.
+type nameSlot struct {
+	start, end uint32
+	esc        bool
+}
 
 func (s *nameSet) table() []nameSlot {
 	if s.big != nil {
@@ -155,22 +159,21 @@ func (s *nameSet) table() []nameSlot {
 	return s.small[:]
 }
 
-// add records the name literal data[start:end] and reports whether its name
-// is new.
-func (s *nameSet) add(data []byte, start, end int) bool {
+// add records the name literal at sp and reports whether its name is new.
+func (s *nameSet) add(data []byte, sp span) bool {
 	if 2*(s.n+1) > len(s.table()) {
 		s.grow(data)
 	}
-	t, lit := s.table(), data[start:end]
+	t, slot := s.table(), nameSlot{uint32(sp.start), uint32(sp.end), sp.esc}
 	mask := len(t) - 1
-	for i := nameHash(lit) & mask; ; i = (i + 1) & mask {
+	for i := nameHash(data, slot) & mask; ; i = (i + 1) & mask {
 		e := t[i]
 		if e.end == 0 {
-			t[i] = nameSlot{uint32(start), uint32(end)}
+			t[i] = slot
 			s.n++
 			return true
 		}
-		if sameName(data[e.start:e.end], lit) {
+		if sameName(data, e, slot) {
 			return false
 		}
 	}
@@ -185,7 +188,7 @@ func (s *nameSet) grow(data []byte) {
 		if e.end == 0 {
 			continue
 		}
-		i := nameHash(data[e.start:e.end]) & mask
+		i := nameHash(data, e) & mask
 		for t[i].end != 0 {
 			i = (i + 1) & mask
 		}
@@ -194,10 +197,13 @@ func (s *nameSet) grow(data []byte) {
 	s.big = t
 }
 
-// nameHash is FNV-1a over a name literal's content after unescaping, so
-// that one name hashes alike however it is written.
-func nameHash(lit []byte) int {
-	name, _ := unescape(lit) // a subslice unless the literal has escapes
+// nameHash is FNV-1a over a name's content after unescaping, so that one
+// name hashes alike however it is written.
+func nameHash(data []byte, n nameSlot) int {
+	name := data[n.start+1 : n.end-1]
+	if n.esc {
+		name, _ = unescape(data[n.start:n.end])
+	}
 	h := uint32(2166136261)
 	for _, c := range name {
 		h = (h ^ uint32(c)) * 16777619
@@ -205,16 +211,14 @@ func nameHash(lit []byte) int {
 	return int(h)
 }
 
-// sameName compares two scanned name literals after unescaping.
-func sameName(a, b []byte) bool {
-	if bytes.Equal(a, b) {
-		return true
+// sameName compares two names after unescaping.
+func sameName(data []byte, a, b nameSlot) bool {
+	la, lb := data[a.start:a.end], data[b.start:b.end]
+	if !a.esc && !b.esc {
+		return string(la) == string(lb)
 	}
-	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
-		return false
-	}
-	ua, _ := unescape(a)
-	ub, _ := unescape(b)
+	ua, _ := unescape(la)
+	ub, _ := unescape(lb)
 	return bytes.Equal(ua, ub)
 }
 
