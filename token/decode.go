@@ -194,6 +194,9 @@ func algValue(v []byte) (jwks.Algorithm, error) {
 
 // decoded is the one allocation of a decoded claims set besides its text:
 // the Claims and the backing arrays of the usual one audience and one scope.
+// Two allocations fewer than separate slices: over 5 % of an HS256
+// verification (benchmark rows Verify/HS256/execauth and
+// Middleware/HS256/execauth).
 type decoded struct {
 	Claims
 	aud   [1]string
