@@ -119,15 +119,3 @@ func (c *verifiedCache) drop(h uint64, raw string) {
 	}
 	s.mu.Unlock()
 }
-
-// len counts entries, for tests.
-func (c *verifiedCache) len() int {
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.entries)
-		s.mu.RUnlock()
-	}
-	return n
-}

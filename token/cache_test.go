@@ -255,3 +255,15 @@ func TestCacheAdmitsWhenFull(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, 16, c.len())
 }
+
+// len counts the entries of c.
+func (c *verifiedCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.entries)
+		s.mu.RUnlock()
+	}
+	return n
+}

@@ -135,8 +135,9 @@ func parseHeader(data []byte) (header, error) {
 		name, value := m.name, m.value
 		switch string(name) {
 		case "alg":
-			h.alg, err = algValue(value)
-			hasAlg = true
+			var alg string
+			alg, err = stringValue(value)
+			h.alg, hasAlg = jwks.Algorithm(alg), true
 		case "kid":
 			if h.kid, err = stringValue(value); err == nil && !jwks.ValidKID(h.kid) {
 				err = fmt.Errorf("%w: kid", ErrMalformed)
@@ -172,24 +173,6 @@ func validTyp(s string) bool {
 		s = s[len("application/"):]
 	}
 	return strings.EqualFold(s, "JWT") || strings.EqualFold(s, "at+jwt")
-}
-
-// algNames lists the supported algorithms, for allocation-free lookups by
-// bytes.
-var algNames = jwks.Algorithms()
-
-// algValue returns a supported alg as its constant, so the common case
-// allocates nothing; anything else is copied for the allow-list to refuse.
-func algValue(v []byte) (jwks.Algorithm, error) {
-	if len(v) > 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		for _, alg := range algNames {
-			if string(v[1:len(v)-1]) == string(alg) {
-				return alg, nil
-			}
-		}
-	}
-	s, err := stringValue(v)
-	return jwks.Algorithm(s), err
 }
 
 // decoded is the one allocation of a decoded claims set besides its text:
@@ -271,8 +254,8 @@ func (c *Claims) audience(v []byte, at int, dst []string) (aud []string, array b
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
 	}
-	if n := a.count(); n > cap(dst) {
-		dst = make([]string, 0, n) // one allocation for any number of audiences
+	if n := bytes.Count(v, []byte{','}) + 1; n > cap(dst) {
+		dst = make([]string, 0, n) // at least one per element: one allocation for any number
 	}
 	aud = dst
 	for {

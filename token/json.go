@@ -253,19 +253,6 @@ func readArray(v []byte) (array, error) {
 	return array{data: v, i: 1}, nil
 }
 
-// count returns how many elements the array has, or 0 if it is malformed
-// (next then reports the error).
-func (a array) count() int {
-	n := 0
-	for {
-		_, _, ok, err := a.next()
-		if !ok || err != nil {
-			return n
-		}
-		n++
-	}
-}
-
 // next returns the next raw element and where it starts in the array
 // value; ok is false after the last one.
 func (a *array) next() (elem []byte, at int, ok bool, err error) {
