@@ -8,8 +8,6 @@ package token
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -17,24 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/jwks"
-	"github.com/execauth/execauth/scope"
 )
-
-// bigToken mints an execution token with 20 host claims and 10 audiences.
-func bigToken(t testing.TB, f fixture) string {
-	t.Helper()
-	c := Claims{Subject: uuid.NewString(), Scope: scope.Set{scope.Execution}}
-	for i := range 10 {
-		c.Audience = append(c.Audience, fmt.Sprintf("other-api-%d", i))
-	}
-	c.Audience[9] = testAudience
-	for i := range 20 {
-		require.NoError(t, c.SetExtra(fmt.Sprintf("claim_%02d", i), json.RawMessage(fmt.Sprintf(`"value-%02d"`, i))))
-	}
-	raw, err := f.iss.Mint(c)
-	require.NoError(t, err)
-	return string(raw)
-}
 
 func allocsOf(t *testing.T, v *Verifier, raw string) float64 {
 	t.Helper()

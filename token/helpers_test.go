@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
 )
 
 // now is the frozen clock of every test in this package.
@@ -105,4 +108,20 @@ func (f fixture) signInput(t testing.TB, input string) string {
 	sig, err := f.key.Sign(input)
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// bigToken mints an execution token with 20 host claims and 10 audiences.
+func bigToken(t testing.TB, f fixture) string {
+	t.Helper()
+	c := Claims{Subject: uuid.NewString(), Scope: scope.Set{scope.Execution}}
+	for i := range 10 {
+		c.Audience = append(c.Audience, fmt.Sprintf("other-api-%d", i))
+	}
+	c.Audience[9] = testAudience
+	for i := range 20 {
+		require.NoError(t, c.SetExtra(fmt.Sprintf("claim_%02d", i), json.RawMessage(fmt.Sprintf(`"value-%02d"`, i))))
+	}
+	raw, err := f.iss.Mint(c)
+	require.NoError(t, err)
+	return string(raw)
 }
