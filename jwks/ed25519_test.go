@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/jwks"
 	"github.com/execauth/execauth/token"
 )
@@ -150,7 +151,7 @@ func TestEd25519SmallOrderEveryEntry(t *testing.T) {
 	_, err := jwks.ParseKey([]byte(jwk))
 	require.ErrorIs(t, err, jwks.ErrWeakKey, "JWK")
 
-	real := signingKey(t, "real", jwks.EdDSA)
+	real := testkit.Key(t, jwks.EdDSA, "real")
 	realJWK, err := real.Public().MarshalJSON()
 	require.NoError(t, err)
 	keys, skipped, err := jwks.ParseSet([]byte(`{"keys":[` + jwk + `,` + string(realJWK) + `]}`))

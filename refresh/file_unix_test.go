@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/execauth/execauth/authtest"
+	"github.com/execauth/execauth/internal/testkit"
 	"github.com/execauth/execauth/refresh"
 	"github.com/execauth/execauth/token"
 )
@@ -107,8 +108,7 @@ func TestFileSourceFollowsSymlink(t *testing.T) {
 	require.NoError(t, refresh.WriteTokenFile(b, tokB))
 	link := filepath.Join(dir, "token")
 	require.NoError(t, os.Symlink(a, link))
-	log, _ := newLogger()
-	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: link, Logger: log})
+	src, err := refresh.NewFileSource(refresh.FileSourceConfig{Path: link, Logger: new(testkit.Buffer).Logger()})
 	require.NoError(t, err)
 	assert.Equal(t, tokA, tokenAt(t, src))
 
