@@ -108,14 +108,6 @@ func DefaultAlgorithms() []Algorithm {
 	return out
 }
 
-// hashFor returns the hash of alg (0 for EdDSA or an unknown alg).
-func hashFor(alg Algorithm) crypto.Hash {
-	if s := lookupSpec(alg); s != nil {
-		return s.hash
-	}
-	return 0
-}
-
 // hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
 func hashSize(alg Algorithm) int {
 	if s := lookupSpec(alg); s != nil && s.family == familyHMAC {

@@ -105,23 +105,18 @@ type header struct {
 // matching one only case-insensitively is malformed.
 var headerNames = [...]string{"alg", "kid", "typ", "crit", "zip", "cty", "b64", "enc"}
 
-// decodeHeader decodes and parses an encoded JOSE header of at most
-// maxHeaderEncoded characters.
+// decodeHeader decodes an encoded JOSE header of at most maxHeaderEncoded
+// characters, reads alg, kid and typ and refuses what this library does not
+// process, and a header of more than maxHeaderMembers members. jku, x5u, jwk
+// and x5c are never read.
 func decodeHeader(encoded string) (header, error) {
+	var h header
+	var hasAlg bool
 	var buf [maxHeaderSize]byte
 	data, err := decodeSegment(buf[:0], encoded)
 	if err != nil {
-		return header{}, err
+		return h, err
 	}
-	return parseHeader(data)
-}
-
-// parseHeader reads alg, kid and typ and refuses what this library does not
-// process, and a header of more than maxHeaderMembers members. jku, x5u, jwk
-// and x5c are never read.
-func parseHeader(data []byte) (header, error) {
-	var h header
-	var hasAlg bool
 	o, err := readObject(data)
 	for n := 0; err == nil; n++ {
 		var m member
@@ -143,8 +138,8 @@ func parseHeader(data []byte) (header, error) {
 				err = fmt.Errorf("%w: kid", ErrMalformed)
 			}
 		case "typ":
-			var typ []byte
-			if typ, err = bytesValue(value); err == nil && !validTyp(string(typ)) {
+			var typ string
+			if typ, err = stringValue(value); err == nil && !validTyp(typ) {
 				err = fmt.Errorf("%w: typ", ErrUnsupported)
 			}
 		case "crit", "zip", "cty", "b64", "enc":
@@ -304,17 +299,11 @@ func scopeValue(v []byte, dst scope.Set) (scope.Set, error) {
 }
 
 func stringValue(v []byte) (string, error) {
-	b, err := bytesValue(v)
-	return string(b), err
-}
-
-// bytesValue is stringValue without the copy: a subslice of v, or a new
-// buffer if the literal has escapes.
-func bytesValue(v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != '"' {
-		return nil, fmt.Errorf("%w: want a string", ErrMalformed)
+		return "", fmt.Errorf("%w: want a string", ErrMalformed)
 	}
-	return unescape(v)
+	b, err := unescape(v)
+	return string(b), err
 }
 
 // maxTime is the last second of year 9999 UTC, the latest time claim

@@ -224,17 +224,11 @@ func sameName(data []byte, a, b nameSlot) bool {
 
 // scanObject scans a nested object at data[i] and returns the index after it.
 func scanObject(data []byte, i, depth int) (int, error) {
-	if depth >= maxDepth {
-		return 0, fmt.Errorf("%w: nested too deeply", ErrMalformed)
-	}
 	o := object{data: data, i: i + 1, depth: depth}
 	for {
 		_, _, ok, err := o.member()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return o.i, nil
+		if err != nil || !ok {
+			return o.i, err
 		}
 	}
 }
@@ -284,15 +278,14 @@ func scanValue(data []byte, i, depth int) (int, error) {
 		return 0, errJSON
 	}
 	switch c := data[i]; {
+	case (c == '{' || c == '[') && depth >= maxDepth:
+		return 0, fmt.Errorf("%w: nested too deeply", ErrMalformed)
 	case c == '"':
 		end, _, err := scanString(data, i)
 		return end, err
 	case c == '{':
 		return scanObject(data, i, depth)
 	case c == '[':
-		if depth >= maxDepth {
-			return 0, fmt.Errorf("%w: nested too deeply", ErrMalformed)
-		}
 		i = skipSpace(data, i+1)
 		if i < len(data) && data[i] == ']' {
 			return i + 1, nil
