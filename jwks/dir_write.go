@@ -69,10 +69,10 @@ func (d *Dir) Activate(ctx context.Context, kid string) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid })
+	i, err := d.index(m, kid)
 	switch {
-	case i < 0:
-		return fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+	case err != nil:
+		return err
 	case m.Keys[i].State == StateActive:
 		return nil
 	}
@@ -102,10 +102,10 @@ func (d *Dir) Remove(ctx context.Context, kid string) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid })
+	i, err := d.index(m, kid)
 	switch {
-	case i < 0:
-		return fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+	case err != nil:
+		return err
 	case m.Keys[i].State == StateActive:
 		return fmt.Errorf("%w: %q signs now; activate another key before removing it", ErrActiveKey, kid)
 	}
@@ -207,4 +207,14 @@ func ceilSecond(t time.Time) time.Time {
 		f = f.Add(time.Second)
 	}
 	return f
+}
+
+// index returns the position of kid in m, or an error matching
+// [ErrUnknownKey].
+func (d *Dir) index(m *manifest, kid string) (int, error) {
+	i := slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid })
+	if i < 0 {
+		return -1, fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+	}
+	return i, nil
 }
