@@ -65,11 +65,7 @@ func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
 func (d *Dir) Activate(ctx context.Context, kid string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	m, err := d.readManifest()
-	if err != nil {
-		return err
-	}
-	i, err := d.index(m, kid)
+	m, i, err := d.find(kid)
 	switch {
 	case err != nil:
 		return err
@@ -98,11 +94,7 @@ func (d *Dir) Activate(ctx context.Context, kid string) error {
 func (d *Dir) Remove(ctx context.Context, kid string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	m, err := d.readManifest()
-	if err != nil {
-		return err
-	}
-	i, err := d.index(m, kid)
+	m, i, err := d.find(kid)
 	switch {
 	case err != nil:
 		return err
@@ -209,12 +201,17 @@ func ceilSecond(t time.Time) time.Time {
 	return f
 }
 
-// index returns the position of kid in m, or an error matching
-// [ErrUnknownKey].
-func (d *Dir) index(m *manifest, kid string) (int, error) {
+// find reads the manifest and returns it with the position of kid in it,
+// or an error (one matching [ErrUnknownKey] for a kid it does not name).
+// d.mu must be held.
+func (d *Dir) find(kid string) (*manifest, int, error) {
+	m, err := d.readManifest()
+	if err != nil {
+		return nil, -1, err
+	}
 	i := slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid })
 	if i < 0 {
-		return -1, fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+		return nil, -1, fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
 	}
-	return i, nil
+	return m, i, nil
 }
