@@ -17,10 +17,11 @@ import (
 // remembered lists the kids of the headers v remembers, sorted.
 func remembered(v *Verifier) []string {
 	var out []string
-	v.headers.m.Range(func(_, h any) bool {
-		out = append(out, h.(header).kid)
-		return true
-	})
+	if m := v.headers.m.Load(); m != nil {
+		for _, h := range *m {
+			out = append(out, h.kid)
+		}
+	}
 	slices.Sort(out)
 	return out
 }

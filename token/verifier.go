@@ -279,14 +279,14 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) 
 	if err != nil {
 		return nil, "", err
 	}
-	h, known := v.headers.get(f.header)
+	h, known := v.headers.get(f.header) // a remembered header passed the allow-list
 	if !known {
 		if h, err = decodeHeader(f.header); err != nil {
 			return nil, "", err
 		}
-	}
-	if !v.algs[h.alg] {
-		return nil, "", ErrAlgorithm
+		if !v.algs[h.alg] {
+			return nil, "", ErrAlgorithm
+		}
 	}
 	key, err := v.keys.LookupKey(ctx, h.kid, h.alg)
 	if err != nil {
