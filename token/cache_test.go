@@ -113,6 +113,28 @@ func TestCacheNeverTrustsAnotherSignature(t *testing.T) {
 	assert.Equal(t, before+1, f.keys.lookups.Load(), "the malleated token was verified, not served from cache")
 }
 
+// Entries are found by a hash of the token's tail, its signature: the
+// cached token's signature under other claims (or another header) finds the
+// entry, is not equal to it, and is checked in full.
+func TestCacheNeverTrustsAnotherPayload(t *testing.T) {
+	t.Parallel()
+	f := newCacheFixture(t, 64)
+	raw := f.signed(t, validHeaderES256, validClaims(t, nil))
+	_, err := f.verify(t, raw)
+	require.NoError(t, err)
+
+	parts := strings.Split(raw, ".")
+	for _, forged := range []string{
+		parts[0] + "." + testkit.B64(validClaims(t, map[string]any{"sub": uuid.NewString()})) + "." + parts[2],
+		testkit.B64(`{"alg":"ES256","kid":"k1"}`) + "." + parts[1] + "." + parts[2],
+	} {
+		before := f.keys.lookups.Load()
+		_, err = f.verify(t, forged)
+		require.ErrorIs(t, err, ErrSignature)
+		assert.Equal(t, before+1, f.keys.lookups.Load(), "checked in full, not served from cache")
+	}
+}
+
 func TestCacheRechecksTimeOnHit(t *testing.T) {
 	t.Parallel()
 	f := newCacheFixture(t, 64)
