@@ -22,8 +22,9 @@ type generationer interface {
 // verifiedCache remembers tokens that passed every check, so a repeated token
 // skips the signature. An entry is found by a keyed hash of the token's
 // signature (maphash with a random seed, so an attacker cannot aim tokens at
-// one shard) and used only if the whole token equals the one verified: a different
-// signature over the same claims (ECDSA is malleable) is never a hit. The
+// one shard) and used only if the whole token equals the one verified: a
+// different signature over the same claims (ECDSA is malleable) is never a
+// hit, nor is the same signature over other claims. The
 // cached claims are handed to every caller as they are (Claims returned by
 // Verify are read-only); times are re-checked on every hit by the caller.
 type verifiedCache struct {
