@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/execauth/execauth/scope"
@@ -85,7 +86,8 @@ func write(w http.ResponseWriter, e *Error, realm string) {
 		if errors.Is(e.Err, ErrSubjectMismatch) || errors.Is(e.Err, ErrBindingMismatch) {
 			body = bodySubject
 		}
-		if validScopeList(e.Scope) {
+		// scope-tokens separated by single spaces (RFC 6750 §3, RFC 6749 §3.3)
+		if _, err := scope.Parse(e.Scope); err == nil {
 			challenge += `, scope="` + e.Scope + `"`
 		}
 	case status == http.StatusServiceUnavailable && e.Code == "":
@@ -116,20 +118,7 @@ func retryAfter(d time.Duration) string {
 // validRealm reports whether s can sit inside the quoted realm attribute
 // without escaping: non-empty, %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3).
 func validRealm(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// validScopeList reports whether s is a scope attribute value: scope-tokens
-// separated by single spaces (RFC 6750 §3, RFC 6749 §3.3).
-func validScopeList(s string) bool {
-	_, err := scope.Parse(s)
-	return err == nil
+	return s != "" && !strings.ContainsFunc(s, func(c rune) bool {
+		return c < 0x20 || c > 0x7e || c == '"' || c == '\\'
+	})
 }
