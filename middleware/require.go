@@ -45,7 +45,7 @@ func RequireSubject(name string) func(http.Handler) http.Handler {
 	if name == "" {
 		panic("middleware: RequireSubject: empty path value name")
 	}
-	return subject(func(r *http.Request) string { return r.PathValue(name) })
+	return RequireSubjectFunc(func(r *http.Request) string { return r.PathValue(name) })
 }
 
 // RequireSubjectFunc is [RequireSubject] for routers that keep path values
@@ -63,10 +63,6 @@ func RequireSubjectFunc(value func(r *http.Request) string) func(http.Handler) h
 	if value == nil {
 		panic("middleware: RequireSubjectFunc: nil value function")
 	}
-	return subject(value)
-}
-
-func subject(value func(*http.Request) string) func(http.Handler) http.Handler {
 	return requirement(func(c *token.Claims, r *http.Request) *Error {
 		if v := value(r); v != "" && v == c.Subject {
 			return nil
