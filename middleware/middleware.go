@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -153,26 +154,18 @@ func newGuard(cfg Config) *guard {
 		panic("middleware: Config.RetryAfter is negative")
 	}
 	g := &guard{
-		verifier: cfg.Verifier, realm: cfg.Realm, onError: cfg.ErrorHandler,
-		logger: cfg.Logger, extract: cfg.Extract, retryAfter: cfg.RetryAfter,
-	}
-	if g.realm == "" {
-		g.realm = DefaultRealm
+		verifier: cfg.Verifier, realm: cmp.Or(cfg.Realm, DefaultRealm), onError: cfg.ErrorHandler,
+		logger: cmp.Or(cfg.Logger, slog.Default()), extract: cfg.Extract,
+		retryAfter: cmp.Or(cfg.RetryAfter, DefaultRetryAfter),
 	}
 	if cfg.Hooks != nil && cfg.Hooks.OnAuth != nil {
 		g.hooks = cfg.Hooks
-	}
-	if g.logger == nil {
-		g.logger = slog.Default()
 	}
 	if !validRealm(g.realm) {
 		panic("middleware: Config.Realm has characters outside printable ASCII or '\"' or '\\'")
 	}
 	if g.extract == nil {
 		g.extract, g.deferSyntax = bearerField, true
-	}
-	if g.retryAfter == 0 {
-		g.retryAfter = DefaultRetryAfter
 	}
 	known := cfg.Verifier.Classes()
 	classes := cfg.Classes
