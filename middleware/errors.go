@@ -72,7 +72,8 @@ type Error struct {
 // Error returns the fixed text of the cause, status and code, e.g.
 // "token: expired (HTTP 401 invalid_token)".
 func (e *Error) Error() string {
-	s := reason(e.Err) + " (HTTP " + strconv.Itoa(e.Status)
+	_, text := cause(e.Err)
+	s := text + " (HTTP " + strconv.Itoa(e.Status)
 	if e.Code != "" {
 		s += " " + e.Code
 	}
@@ -86,9 +87,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // package's code for a token that failed verification ([token.Reason]), or
 // one of this package's: "no_credentials", "invalid_request",
 // "insufficient_scope", "subject_mismatch", "binding_mismatch", "no_claims",
-// "internal". The
-// codes are fixed and carry no token content: safe as a metric label.
-func (e *Error) Reason() string { return reasonCode(e.Err) }
+// "internal". The codes are fixed and carry no token content: safe as a
+// metric label.
+func (e *Error) Reason() string {
+	code, _ := cause(e.Err)
+	return code
+}
 
 // causes is this package's table of rejection causes: each sentinel's
 // reason code. Together with the token package's table it classifies every
@@ -106,30 +110,29 @@ var causes = [...]struct {
 	{ErrInternal, "internal"},
 }
 
-// reasonCode returns the code of the first sentinel err matches, or
-// "internal" for an error no table knows: a server bug, not a bad token.
-func reasonCode(err error) string {
+// Reasons returns every code [Error.Reason] can return: this package's
+// (listed at [Error.Reason]) followed by the token package's ([token.Reasons]). A
+// metrics exporter can create its series up front from it.
+func Reasons() []string {
+	out := make([]string, 0, len(causes)+len(token.Reasons()))
+	for _, c := range causes {
+		out = append(out, c.code)
+	}
+	return append(out, token.Reasons()...)
+}
+
+// cause returns the reason code and fixed text of the first sentinel err
+// matches; the detail after a sentinel may come from a key set or a hook, so
+// it is dropped. An error no table knows is a server bug, not a bad token:
+// "internal".
+func cause(err error) (code, text string) {
 	for _, c := range causes {
 		if errors.Is(err, c.err) {
-			return c.code
+			return c.code, c.err.Error()
 		}
 	}
 	if code := token.Reason(err); code != "" {
-		return code
+		return code, token.Text(err)
 	}
-	return "internal"
-}
-
-// reason returns the fixed text of the first sentinel err matches. The
-// detail after a sentinel may come from a key set or a hook, so it is dropped.
-func reason(err error) string {
-	for _, c := range causes {
-		if errors.Is(err, c.err) {
-			return c.err.Error()
-		}
-	}
-	if s := token.Text(err); s != "" {
-		return s
-	}
-	return "middleware: unclassified error"
+	return "internal", "middleware: unclassified error"
 }

@@ -265,8 +265,9 @@ func (g *guard) log(r *http.Request, e *Error) {
 	case e.Status >= http.StatusInternalServerError:
 		level = slog.LevelError
 	}
+	code, text := cause(e.Err)
 	g.slog().LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
-		slog.Int("status", e.Status), slog.String("reason", e.Reason()), slog.String("cause", reason(e.Err)))...)
+		slog.Int("status", e.Status), slog.String("reason", code), slog.String("cause", text))...)
 }
 
 // panicked logs a recovered panic by stage and type only: its value may hold
