@@ -2,6 +2,7 @@ package token
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/execauth/execauth/scope"
@@ -93,18 +94,16 @@ func BuiltinClasses() *Classes { return builtinClasses }
 // ExchangedFor that names no Reissued class of the set (or one whose sub
 // rule the class does not meet), or a Reissued class with an ExchangedFor.
 func NewClasses(extra ...Class) (*Classes, error) {
-	list := append(append(make([]Class, 0, len(builtin)+len(extra)), builtin[:]...), extra...)
-	for i := len(builtin); i < len(list); i++ {
-		if list[i].MaxLifetime == 0 {
-			list[i].MaxLifetime = list[i].TTL
+	c := &Classes{list: slices.Concat(builtin[:], extra)}
+	for i := range c.list {
+		cl := &c.list[i]
+		if cl.MaxLifetime == 0 {
+			cl.MaxLifetime = cl.TTL
 		}
-	}
-	c := &Classes{list: list}
-	for i, cl := range list {
 		switch {
 		case !cl.Name.Valid():
 			return nil, fmt.Errorf("%w: class %q is not a valid scope value", ErrConfig, cl.Name)
-		case c.index(cl.Name) != i:
+		case c.get(cl.Name) != cl:
 			return nil, fmt.Errorf("%w: class %q registered twice", ErrConfig, cl.Name)
 		case cl.TTL <= 0:
 			return nil, fmt.Errorf("%w: class %q has no positive TTL", ErrConfig, cl.Name)
@@ -116,11 +115,10 @@ func NewClasses(extra ...Class) (*Classes, error) {
 		if cl.ExchangedFor == "" {
 			continue
 		}
-		j := c.index(cl.ExchangedFor)
-		switch {
-		case j < 0 || !list[j].Reissued:
+		switch to := c.get(cl.ExchangedFor); {
+		case to == nil || !to.Reissued:
 			return nil, fmt.Errorf("%w: class %q is exchanged for %q, which is no Reissued class", ErrConfig, cl.Name, cl.ExchangedFor)
-		case list[j].TaskSubject && !cl.TaskSubject:
+		case to.TaskSubject && !cl.TaskSubject:
 			return nil, fmt.Errorf("%w: class %q is exchanged for %q, whose sub must be a task id", ErrConfig, cl.Name, cl.ExchangedFor)
 		}
 	}
@@ -197,15 +195,6 @@ func (c *Classes) get(name scope.Scope) *Class {
 		}
 	}
 	return nil
-}
-
-func (c *Classes) index(name scope.Scope) int {
-	for i, cl := range c.all() {
-		if cl.Name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 func (c *Classes) all() []Class {
