@@ -20,11 +20,8 @@ type Lifetimes struct {
 // For returns the duration for a built-in class, defaults applied; 0 for any
 // other name.
 func (l Lifetimes) For(class scope.Scope) time.Duration {
-	if d := l.override(class); d > 0 {
-		return d
-	}
 	if c := builtinClasses.get(class); c != nil {
-		return c.TTL
+		return l.or(class, c.TTL)
 	}
 	return 0
 }
@@ -38,35 +35,28 @@ func (l Lifetimes) Longest() time.Duration {
 	return longest
 }
 
-// override returns the field set for class, or 0.
-func (l Lifetimes) override(class scope.Scope) time.Duration {
-	fields := [...]struct {
-		class scope.Scope
-		d     time.Duration
-	}{{scope.Workload, l.Workload}, {scope.Execution, l.Execution}, {scope.Processor, l.Processor}}
-	for _, f := range fields {
-		if f.class == class {
-			return f.d
-		}
+// or returns the field set for class if positive, else d.
+func (l Lifetimes) or(class scope.Scope, d time.Duration) time.Duration {
+	var set time.Duration
+	switch class {
+	case scope.Workload:
+		set = l.Workload
+	case scope.Execution:
+		set = l.Execution
+	case scope.Processor:
+		set = l.Processor
 	}
-	return 0
+	if set > 0 {
+		return set
+	}
+	return d
 }
 
 // ttl returns the lifetime of minted tokens of c.
-func (l Lifetimes) ttl(c *Class) time.Duration {
-	if d := l.override(c.Name); d > 0 {
-		return d
-	}
-	return c.TTL
-}
+func (l Lifetimes) ttl(c *Class) time.Duration { return l.or(c.Name, c.TTL) }
 
 // maxLifetime returns the longest accepted exp - iat of c.
-func (l Lifetimes) maxLifetime(c *Class) time.Duration {
-	if d := l.override(c.Name); d > 0 {
-		return d
-	}
-	return c.MaxLifetime
-}
+func (l Lifetimes) maxLifetime(c *Class) time.Duration { return l.or(c.Name, c.MaxLifetime) }
 
 func (l Lifetimes) valid() bool {
 	return l.Workload >= 0 && l.Execution >= 0 && l.Processor >= 0
