@@ -100,6 +100,17 @@ func (e *reasonError) Is(target error) bool {
 	return target == ErrInvalid || e.unavailable && target == ErrUnavailable
 }
 
+// Reasons returns the stable code of every verification error, in the order
+// the checks run: every value [Reason] returns for a verification error. A
+// metrics exporter can create its series up front from it.
+func Reasons() []string {
+	out := make([]string, len(reasons))
+	for i, s := range reasons {
+		out[i] = s.code
+	}
+	return out
+}
+
 // Reason returns the stable code of the first verification sentinel err
 // matches — "expired", "signature", "unknown_key", "keys_unavailable", … (the
 // README lists them) — or "" when err is not a verification error. Codes
@@ -122,9 +133,6 @@ func Text(err error) string {
 }
 
 func sentinel(err error) *reasonError {
-	if err == nil {
-		return nil
-	}
 	for _, s := range reasons {
 		if errors.Is(err, s) {
 			return s
