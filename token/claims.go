@@ -97,24 +97,16 @@ func (c *Claims) TaskID() (uuid.UUID, error) {
 	if class == nil {
 		class, _ = builtinClasses.of(c.Scope)
 	}
-	if class == nil || !class.TaskSubject {
-		return uuid.UUID{}, ErrSubject
-	}
-	return parseTaskID(c.Subject)
-}
-
-// parseTaskID accepts only the canonical 36-character form, so that a subject
-// compares equal to the path value it names.
-func parseTaskID(s string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
+	id, err := uuid.Parse(c.Subject)
+	if class == nil || !class.TaskSubject || err != nil || len(c.Subject) != 36 {
 		return uuid.UUID{}, ErrSubject
 	}
 	return id, nil
 }
 
 // isTaskID reports whether s is a UUID in canonical form: 8-4-4-4-12 hex
-// digits, either case.
+// digits, either case. Only that form, so that a subject compares equal to
+// the path value it names.
 func isTaskID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 // KeyID returns the kid of the key that verified these claims: the token's

@@ -72,17 +72,11 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		return nil, err
 	}
 	i := &Issuer{
-		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience),
-		ttl: cfg.TTL, classes: cfg.Classes, now: cfg.Now, rand: cfg.Rand,
-	}
-	if i.classes == nil {
-		i.classes = BuiltinClasses()
+		keys: cfg.Keys, issuer: cfg.Issuer, audience: slices.Clone(cfg.Audience), ttl: cfg.TTL,
+		classes: cmp.Or(cfg.Classes, BuiltinClasses()), now: cfg.Now, rand: cmp.Or(cfg.Rand, rand.Reader),
 	}
 	if i.now == nil {
 		i.now = time.Now
-	}
-	if i.rand == nil {
-		i.rand = rand.Reader
 	}
 	return i, nil
 }
@@ -168,15 +162,11 @@ func (i *Issuer) Mint(c Claims) (Raw, error) {
 	if c.Subject == "" {
 		return "", fmt.Errorf("%w: no subject", ErrNotMinted)
 	}
-	if class.TaskSubject {
-		if _, err := parseTaskID(c.Subject); err != nil {
-			return "", fmt.Errorf("%w: subject is not a task id", ErrNotMinted)
-		}
+	if class.TaskSubject && !isTaskID(c.Subject) {
+		return "", fmt.Errorf("%w: subject is not a task id", ErrNotMinted)
 	}
 	now := i.now().Truncate(time.Second)
-	if c.Issuer == "" {
-		c.Issuer = i.issuer
-	}
+	c.Issuer = cmp.Or(c.Issuer, i.issuer)
 	if len(c.Audience) == 0 {
 		c.Audience = i.audience
 	}
