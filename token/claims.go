@@ -210,9 +210,12 @@ type wireClaims struct {
 // returned, in which the token had them). Times are integer seconds.
 func (c *Claims) MarshalJSON() ([]byte, error) {
 	w := wireClaims{
-		Iss: c.Issuer, Sub: c.Subject, Aud: c.audienceValue(),
+		Iss: c.Issuer, Sub: c.Subject, Aud: c.Audience,
 		Iat: c.IssuedAt.Unix(), Exp: c.ExpiresAt.Unix(), Jti: c.ID, Scope: c.Scope,
 		Nbf: unixOrNil(c.NotBefore), AuthTime: unixOrNil(c.AuthTime),
+	}
+	if len(c.Audience) == 1 && !c.audArray {
+		w.Aud = c.Audience[0]
 	}
 	b, err := json.Marshal(w)
 	if err != nil {
@@ -223,13 +226,6 @@ func (c *Claims) MarshalJSON() ([]byte, error) {
 		b = appendMember(b, name, value)
 	}
 	return append(b, '}'), nil
-}
-
-func (c *Claims) audienceValue() any {
-	if len(c.Audience) == 1 && !c.audArray {
-		return c.Audience[0]
-	}
-	return c.Audience
 }
 
 func unixOrNil(t time.Time) *int64 {
