@@ -68,24 +68,17 @@ func (i *Issuer) Narrow(from *Claims, g Grant) (Raw, error) {
 	target := i.classes.get(g.Class)
 	switch {
 	case target == nil:
-		return "", fmt.Errorf("%w: %w: the granted class is not registered", ErrNotMinted, ErrNarrowing)
+		return "", narrowingError("the granted class is not registered")
 	case target.Reissued || target.ExchangedFor != "":
 		return "", narrowingError("the granted class starts or extends a chain")
+	case !subset(g.Audience, from.Audience):
+		return "", narrowingError("an audience the source token does not have")
+	case !subset(g.Scopes, i.classes.permissions(from.Scope)):
+		return "", narrowingError("a permission scope the source token does not have")
 	}
 	c := Claims{Subject: from.Subject, Audience: from.Audience, audArray: from.audArray}
 	if len(g.Audience) > 0 {
-		for _, a := range g.Audience {
-			if !slices.Contains(from.Audience, a) {
-				return "", narrowingError("an audience the source token does not have")
-			}
-		}
 		c.Audience, c.audArray = g.Audience, false
-	}
-	held := i.classes.permissions(from.Scope)
-	for _, s := range g.Scopes {
-		if !slices.Contains(held, s) {
-			return "", narrowingError("a permission scope the source token does not have")
-		}
 	}
 	if c.Scope, err = scope.New(append([]scope.Scope{g.Class}, g.Scopes...)...); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
@@ -105,7 +98,7 @@ func (i *Issuer) narrowedTimes(now, sourceExp time.Time, class *Class, ttl time.
 	iat = now.Truncate(time.Second)
 	switch {
 	case ttl < 0 || ttl%time.Second != 0:
-		return iat, exp, fmt.Errorf("%w: %w: TTL must be whole seconds and not negative", ErrNotMinted, ErrNarrowing)
+		return iat, exp, narrowingError("TTL must be whole seconds and not negative")
 	case ttl > i.ttl.maxLifetime(class):
 		return iat, exp, narrowingError("a lifetime beyond the granted class's")
 	case ttl > 0:
@@ -129,17 +122,15 @@ func (i *Issuer) narrowedTimes(now, sourceExp time.Time, class *Class, ttl time.
 func narrowExtra(c, source *Claims, granted map[string]json.RawMessage) error {
 	c.extra = source.extra
 	for _, name := range slices.Sorted(maps.Keys(granted)) {
-		var compact bytes.Buffer
-		if json.Compact(&compact, granted[name]) == nil {
-			if old, ok := source.Extra(name); ok {
-				var was bytes.Buffer
-				if json.Compact(&was, old) != nil || !bytes.Equal(was.Bytes(), compact.Bytes()) {
-					return narrowingError("a granted claim changes one of the source token's")
-				}
-			}
-		}
 		if err := c.SetExtra(name, granted[name]); err != nil {
 			return err
+		}
+		if old, ok := source.Extra(name); ok {
+			set, _ := c.Extra(name) // compacted by SetExtra
+			var was bytes.Buffer
+			if json.Compact(&was, old) != nil || !bytes.Equal(was.Bytes(), set) {
+				return narrowingError("a granted claim changes one of the source token's")
+			}
 		}
 	}
 	return nil
@@ -147,6 +138,11 @@ func narrowExtra(c, source *Claims, granted map[string]json.RawMessage) error {
 
 func narrowingError(rule string) error {
 	return fmt.Errorf("%w: %w: %s", ErrNotMinted, ErrNarrowing, rule)
+}
+
+// subset reports whether every value of sub is one of set.
+func subset[S ~[]E, E comparable](sub, set S) bool {
+	return !slices.ContainsFunc(sub, func(v E) bool { return !slices.Contains(set, v) })
 }
 
 // Signed reports whether c came from a token this issuer could have signed:
