@@ -135,15 +135,14 @@ func (c *authContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// standalone renders for a route requirement that runs without Authenticate.
-var standalone = &guard{realm: DefaultRealm, retryAfter: DefaultRetryAfter}
-
-// guardFrom returns the guard of the enclosing Authenticate, or standalone.
+// guardFrom returns the guard of the enclosing Authenticate or, for a route
+// requirement that runs without one, the defaults, logging to slog.Default()
+// as a nil Config.Logger does.
 func guardFrom(r *http.Request) *guard {
 	if g, ok := r.Context().Value(guardKey{}).(*guard); ok {
 		return g
 	}
-	return standalone
+	return &guard{realm: DefaultRealm, retryAfter: DefaultRetryAfter, logger: slog.Default()}
 }
 
 func newGuard(cfg Config) *guard {
@@ -266,7 +265,7 @@ func (g *guard) log(r *http.Request, e *Error) {
 		level = slog.LevelError
 	}
 	code, text := cause(e.Err)
-	g.slog().LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
+	g.logger.LogAttrs(r.Context(), level, "request rejected", g.attrs(r,
 		slog.Int("status", e.Status), slog.String("reason", code), slog.String("cause", text))...)
 }
 
@@ -276,17 +275,8 @@ func (g *guard) panicked(r *http.Request, stage string, v any) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	g.slog().LogAttrs(r.Context(), slog.LevelError, "panic in authentication", g.attrs(r,
+	g.logger.LogAttrs(r.Context(), slog.LevelError, "panic in authentication", g.attrs(r,
 		slog.String("stage", stage), slog.String("panic_type", fmt.Sprintf("%T", v)))...)
-}
-
-// slog returns the guard's logger; a route requirement outside
-// Authenticate logs to slog.Default(), as a nil Config.Logger does.
-func (g *guard) slog() *slog.Logger {
-	if g.logger == nil {
-		return slog.Default()
-	}
-	return g.logger
 }
 
 // attrs adds the route pattern (fixed text set by the host, unlike the path,
