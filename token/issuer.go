@@ -190,12 +190,8 @@ func (i *Issuer) Mint(c Claims) (Raw, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNotMinted, err)
 	}
-	return sign(i.keys.Active(), payload)
-}
-
-// sign signs a claims payload (a JSON object) with key as a compact JWS with
-// header {"alg", "kid", "typ":"JWT"}.
-func sign(key *jwks.SigningKey, payload []byte) (Raw, error) {
+	// A compact JWS with header {"alg", "kid", "typ":"JWT"}.
+	key := i.keys.Active()
 	kid, err := json.Marshal(key.ID())
 	if err != nil {
 		return "", err
