@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -96,20 +97,16 @@ func (i *Issuer) Narrow(from *Claims, g Grant) (Raw, error) {
 // the class's, never past the source's exp nor beyond the class's lifetime.
 func (i *Issuer) narrowedTimes(now, sourceExp time.Time, class *Class, ttl time.Duration) (iat, exp time.Time, err error) {
 	iat = now.Truncate(time.Second)
+	exp = iat.Add(cmp.Or(ttl, i.ttl.ttl(class)))
 	switch {
 	case ttl < 0 || ttl%time.Second != 0:
 		return iat, exp, narrowingError("TTL must be whole seconds and not negative")
 	case ttl > i.ttl.maxLifetime(class):
 		return iat, exp, narrowingError("a lifetime beyond the granted class's")
-	case ttl > 0:
-		if exp = iat.Add(ttl); exp.After(sourceExp) {
-			return iat, exp, narrowingError("a lifetime beyond the source token's exp")
-		}
-		return iat, exp, nil
-	}
-	exp = iat.Add(i.ttl.ttl(class))
-	if exp.After(sourceExp) {
-		exp = sourceExp
+	case ttl > 0 && exp.After(sourceExp):
+		return iat, exp, narrowingError("a lifetime beyond the source token's exp")
+	case exp.After(sourceExp):
+		exp = sourceExp // the class's TTL, cut short
 	}
 	if !exp.After(iat) {
 		return iat, exp, narrowingError("the source token has expired")
