@@ -99,18 +99,16 @@ func Authenticate(cfg Config) func(http.Handler) http.Handler {
 // guard is a validated Config, shared by the route requirements through the
 // request context. It is immutable.
 type guard struct {
-	verifier   *token.Verifier
-	classes    scope.Set
-	classAttr  string // classes, space separated: the scope attribute of a 403
-	realm      string
-	onError    func(http.ResponseWriter, *http.Request, error)
-	logger     *slog.Logger
-	extract    func(*http.Request) (string, error)
-	retryAfter time.Duration
-	hooks      *observe.Hooks // nil unless Hooks.OnAuth is set
-	// deferSyntax: extract is bearerField, whose b64token check of the
-	// token runs only if verification fails (see authenticate).
-	deferSyntax bool
+	verifier    *token.Verifier
+	classes     scope.Set
+	classAttr   string // classes, space separated: the scope attribute of a 403
+	realm       string
+	onError     func(http.ResponseWriter, *http.Request, error)
+	logger      *slog.Logger
+	extract     func(*http.Request) (string, error)
+	retryAfter  time.Duration
+	hooks       *observe.Hooks // nil unless Hooks.OnAuth is set
+	deferSyntax bool           // extract is bearerField: the b64token check is deferred (see authenticate)
 }
 
 type guardKey struct{}
