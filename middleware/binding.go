@@ -26,15 +26,13 @@ func RequireBinding(claim, name string) func(http.Handler) http.Handler {
 	if claim == "" || name == "" {
 		panic("middleware: RequireBinding: empty claim or path value name")
 	}
-	return requirement(func(c *token.Claims, r *http.Request) *Error {
+	return requirement(ErrBindingMismatch, "", func(c *token.Claims, r *http.Request) bool {
 		bound, ok := c.Extra(claim)
 		if !ok {
-			return nil
+			return true
 		}
 		var s string
-		if v := r.PathValue(name); v != "" && json.Unmarshal(bound, &s) == nil && s == v {
-			return nil
-		}
-		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrBindingMismatch}
+		v := r.PathValue(name)
+		return v != "" && json.Unmarshal(bound, &s) == nil && s == v
 	})
 }

@@ -21,12 +21,8 @@ func RequireScopes(scopes ...scope.Scope) func(http.Handler) http.Handler {
 	if err != nil {
 		panic("middleware: RequireScopes: " + err.Error())
 	}
-	attr := required.String()
-	return requirement(func(c *token.Claims, _ *http.Request) *Error {
-		if c.Scope.HasAll(required...) {
-			return nil
-		}
-		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Scope: attr, Err: ErrInsufficientScope}
+	return requirement(ErrInsufficientScope, required.String(), func(c *token.Claims, _ *http.Request) bool {
+		return c.Scope.HasAll(required...)
 	})
 }
 
@@ -63,17 +59,16 @@ func RequireSubjectFunc(value func(r *http.Request) string) func(http.Handler) h
 	if value == nil {
 		panic("middleware: RequireSubjectFunc: nil value function")
 	}
-	return requirement(func(c *token.Claims, r *http.Request) *Error {
-		if v := value(r); v != "" && v == c.Subject {
-			return nil
-		}
-		return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: ErrSubjectMismatch}
+	return requirement(ErrSubjectMismatch, "", func(c *token.Claims, r *http.Request) bool {
+		v := value(r)
+		return v != "" && v == c.Subject
 	})
 }
 
 // requirement adapts a check on verified claims to middleware that renders
-// through the enclosing Authenticate.
-func requirement(check func(*token.Claims, *http.Request) *Error) func(http.Handler) http.Handler {
+// through the enclosing Authenticate. A failed check is a 403
+// insufficient_scope with cause and the scope attribute attr.
+func requirement(cause error, attr string, check func(*token.Claims, *http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		if next == nil {
 			panic("middleware: nil next handler")
@@ -85,8 +80,8 @@ func requirement(check func(*token.Claims, *http.Request) *Error) func(http.Hand
 				g.refuse(w, r, nil, &Error{Status: http.StatusUnauthorized, Err: ErrNoClaims})
 				return
 			}
-			if e := check(c, r); e != nil {
-				g.refuse(w, r, c, e)
+			if !check(c, r) {
+				g.refuse(w, r, c, &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Scope: attr, Err: cause})
 				return
 			}
 			next.ServeHTTP(w, r)
