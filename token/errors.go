@@ -115,28 +115,20 @@ func Reasons() []string {
 // matches — "expired", "signature", "unknown_key", "keys_unavailable", … (the
 // README lists them) — or "" when err is not a verification error. Codes
 // are fixed, short and free of token content: safe as a metric label.
-func Reason(err error) string {
-	if s := sentinel(err); s != nil {
-		return s.code
-	}
-	return ""
-}
+func Reason(err error) string { return sentinel(err).code }
 
 // Text returns the fixed text of the first verification sentinel err
 // matches, without the detail that may follow it, or "" when err is not a
 // verification error. It is safe to log.
-func Text(err error) string {
-	if s := sentinel(err); s != nil {
-		return s.text
-	}
-	return ""
-}
+func Text(err error) string { return sentinel(err).text }
 
-func sentinel(err error) *reasonError {
+// sentinel returns the first verification sentinel err matches, or a zero
+// reasonError (no text, no code).
+func sentinel(err error) reasonError {
 	for _, s := range reasons {
 		if errors.Is(err, s) {
-			return s
+			return *s
 		}
 	}
-	return nil
+	return reasonError{}
 }
