@@ -49,13 +49,13 @@ var registered = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "s
 // equal to one under Unicode case folding (variant: "Exp", or "ſub",
 // which encoding/json would read as sub).
 func isRegistered(name []byte) (exact, variant bool) {
+	if len(name) == 0 || !foldsToRegistered[name[0]] {
+		return false, false
+	}
 	for _, r := range registered {
 		if string(name) == r {
 			return true, false
 		}
-	}
-	if len(name) == 0 || !foldsToRegistered[name[0]] {
-		return false, false
 	}
 	for _, r := range registered {
 		if bytes.EqualFold(name, []byte(r)) {
@@ -68,7 +68,7 @@ func isRegistered(name []byte) (exact, variant bool) {
 // foldsToRegistered marks the bytes a case variant of a registered name can
 // start with: the first letters of registered names in either case, and
 // every byte outside ASCII (Unicode folding maps some of them to ASCII
-// letters). Most host claims start elsewhere and skip the folding.
+// letters). Most host claims start elsewhere and skip both comparisons.
 var foldsToRegistered = func() (t [256]bool) {
 	for _, r := range registered {
 		t[r[0]], t[r[0]-'a'+'A'] = true, true
