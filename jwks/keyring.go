@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/hmac"
@@ -97,15 +98,17 @@ func NewKeyring(cfg KeyringConfig) (*Keyring, error) {
 	if cfg.RetireAfter < 0 {
 		return nil, fmt.Errorf("%w: negative RetireAfter", ErrConfig)
 	}
-	kr := &Keyring{retireAfter: cfg.RetireAfter, now: cfg.Now}
-	if kr.retireAfter == 0 {
-		kr.retireAfter = DefaultRetireAfter
-	}
-	if kr.now == nil {
-		kr.now = time.Now
-	}
+	kr := &Keyring{retireAfter: cmp.Or(cfg.RetireAfter, DefaultRetireAfter), now: clock(cfg.Now)}
 	kr.store(cfg.Active, nil, nil)
 	return kr, nil
+}
+
+// clock returns now, or time.Now if now is nil.
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
 }
 
 // Active returns the key that signs now.
@@ -213,20 +216,8 @@ func (kr *Keyring) replace(active *SigningKey, pending []*SigningKey, retiring [
 // holds reports whether s has exactly these keys in these roles, with the
 // same retire times.
 func (s *snapshot) holds(active *SigningKey, pending []*SigningKey, retiring []retiree) bool {
-	if !sameKey(s.active, active) || len(s.pending) != len(pending) || len(s.retiring) != len(retiring) {
-		return false
-	}
-	for i, k := range pending {
-		if !sameKey(s.pending[i], k) {
-			return false
-		}
-	}
-	for i, r := range retiring {
-		if !sameKey(s.retiring[i].key, r.key) || !s.retiring[i].until.Equal(r.until) {
-			return false
-		}
-	}
-	return true
+	return sameKey(s.active, active) && slices.EqualFunc(s.pending, pending, sameKey) &&
+		slices.EqualFunc(s.retiring, retiring, func(a, b retiree) bool { return sameKey(a.key, b.key) && a.until.Equal(b.until) })
 }
 
 // load returns the current snapshot, dropping retiring keys whose time has
@@ -249,12 +240,7 @@ func (kr *Keyring) fresh() *snapshot {
 		return s
 	}
 	now := kr.now()
-	kept := make([]retiree, 0, len(s.retiring))
-	for _, r := range s.retiring {
-		if now.Before(r.until) {
-			kept = append(kept, r)
-		}
-	}
+	kept := slices.DeleteFunc(slices.Clone(s.retiring), func(r retiree) bool { return !now.Before(r.until) })
 	return kr.store(s.active, s.pending, kept)
 }
 
