@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/execauth/execauth/observe"
@@ -25,25 +26,18 @@ func (c *Cache) diff(prev, next []Key) (added, removed int) {
 	if c.hooks == nil {
 		return 0, 0
 	}
-	in := func(k Key, set []Key) bool {
-		for _, o := range set {
-			if sameKey(&SigningKey{public: k}, &SigningKey{public: o}) {
-				return true
-			}
-		}
-		return false
-	}
+	return lacking(prev, next), lacking(next, prev)
+}
+
+// lacking counts the keys of next that set does not hold.
+func lacking(set, next []Key) int {
+	n := 0
 	for _, k := range next {
-		if !in(k, prev) {
-			added++
+		if !slices.ContainsFunc(set, func(o Key) bool { return samePublic(k, o) }) {
+			n++
 		}
 	}
-	for _, k := range prev {
-		if !in(k, next) {
-			removed++
-		}
-	}
-	return added, removed
+	return n
 }
 
 // reportFetch reports the fetch of URL i.
