@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,9 +159,9 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 	}
 	c := &Cache{
 		urls: slices.Clone(cfg.URLs), local: slices.Clone(cfg.Keys), client: cfg.Client,
-		interval: cfg.RefreshInterval, cooldown: cfg.Cooldown, timeout: cfg.Timeout,
-		maxBody: cfg.MaxBodySize, maxStale: cfg.MaxStale, log: cfg.Logger, now: cfg.Now,
-		hooks: cfg.Hooks,
+		interval: cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval), cooldown: cmp.Or(cfg.Cooldown, DefaultCooldown),
+		timeout: cmp.Or(cfg.Timeout, DefaultTimeout), maxBody: cmp.Or(cfg.MaxBodySize, DefaultMaxBodySize),
+		maxStale: cfg.MaxStale, log: cmp.Or(cfg.Logger, slog.Default()), now: clock(cfg.Now), hooks: cfg.Hooks,
 	}
 	for _, u := range c.urls {
 		p, err := url.Parse(u)
@@ -172,28 +173,12 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 	if err := checkLocal(c.local, len(c.urls)); err != nil {
 		return nil, err
 	}
-	setDefault(&c.interval, DefaultRefreshInterval)
-	setDefault(&c.cooldown, DefaultCooldown)
-	setDefault(&c.timeout, DefaultTimeout)
-	setDefault(&c.maxBody, DefaultMaxBodySize)
-	setDefault(&c.maxStale, max(DefaultMaxStale, 3*c.interval))
+	c.maxStale = cmp.Or(c.maxStale, max(DefaultMaxStale, 3*c.interval))
 	if c.maxStale <= c.interval {
 		return nil, fmt.Errorf("%w: MaxStale must exceed RefreshInterval", ErrConfig)
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	if c.log == nil {
-		c.log = slog.Default()
-	}
 	c.client = withRedirectPolicy(c.client, c.timeout)
 	return c, nil
-}
-
-func setDefault[T time.Duration | int64](v *T, def T) {
-	if *v == 0 {
-		*v = def
-	}
 }
 
 // checkLocal applies the kid rules to local keys: each set up, no kid twice,

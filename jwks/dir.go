@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -194,20 +195,8 @@ func newDir(cfg DirConfig) (*Dir, error) {
 		return nil, fmt.Errorf("%w: negative RetireAfter", ErrConfig)
 	}
 	d := &Dir{
-		path: cfg.Path, reload: cfg.Reload, retireAfter: cfg.RetireAfter, log: cfg.Logger, now: cfg.Now,
-		hooks: cfg.Hooks, parsed: map[string]parsedKey{},
-	}
-	if d.reload == 0 {
-		d.reload = DefaultReload
-	}
-	if d.retireAfter == 0 {
-		d.retireAfter = DefaultRetireAfter
-	}
-	if d.log == nil {
-		d.log = slog.Default()
-	}
-	if d.now == nil {
-		d.now = time.Now
+		path: cfg.Path, reload: cmp.Or(cfg.Reload, DefaultReload), retireAfter: cmp.Or(cfg.RetireAfter, DefaultRetireAfter),
+		log: cmp.Or(cfg.Logger, slog.Default()), now: clock(cfg.Now), hooks: cfg.Hooks, parsed: map[string]parsedKey{},
 	}
 	d.ring = &Keyring{retireAfter: d.retireAfter, now: d.now}
 	return d, nil

@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"net/http"
 	"strconv"
@@ -41,9 +42,7 @@ func Handler(keys PublicKeys, maxAge time.Duration) http.Handler {
 	if maxAge < 0 {
 		panic("jwks: Handler with negative maxAge")
 	}
-	if maxAge == 0 {
-		maxAge = DefaultMaxAge
-	}
+	maxAge = cmp.Or(maxAge, DefaultMaxAge)
 	return &handler{keys: keys, cacheControl: "public, max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10)}
 }
 

@@ -2,6 +2,7 @@ package jwks
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -66,11 +67,7 @@ func NewTextSecret(text, kid string, alg Algorithm, opts TextSecretOptions) (*Si
 	}
 	k.text = true
 	if len(secret) < size {
-		log := opts.Logger
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Warn("jwks: accepted an HMAC secret shorter than its hash output (InsecureShortSecret)",
+		cmp.Or(opts.Logger, slog.Default()).Warn("jwks: accepted an HMAC secret shorter than its hash output (InsecureShortSecret)",
 			slog.String("alg", string(alg)), slog.Int("bytes", len(secret)), slog.Int("recommended_bytes", size))
 	}
 	return k, nil
