@@ -77,10 +77,7 @@ func (c *Cache) current() *view {
 func (c *Cache) publish(now time.Time) []error {
 	next := &view{}
 	keys := slices.Clone(c.local)
-	origin := make([]int, len(keys)) // -1 for local keys, else the URL index
-	for i := range origin {
-		origin[i] = -1
-	}
+	origin := slices.Repeat([]int{-1}, len(keys)) // -1 for local keys, else the URL index
 	for i, s := range c.sources {
 		if s.fetched.IsZero() || now.Sub(s.fetched) >= c.maxStale {
 			next.missing++
@@ -90,9 +87,7 @@ func (c *Cache) publish(now time.Time) []error {
 			next.staleAt = until
 		}
 		keys = append(keys, s.keys...)
-		for range s.keys {
-			origin = append(origin, i)
-		}
+		origin = append(origin, slices.Repeat([]int{i}, len(s.keys))...)
 	}
 	keys, origin = withoutCopies(keys, origin)
 	var dropped []error

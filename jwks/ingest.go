@@ -46,36 +46,32 @@ func ParseSet(data []byte) (keys []Key, skipped []error, err error) {
 		return nil, nil, fmt.Errorf("%w: JWK Set: %w", ErrMalformed, err)
 	}
 	var raw []json.RawMessage
-	if v, ok := doc["keys"]; !ok || firstByte(v) != '[' || json.Unmarshal(v, &raw) != nil {
+	if v, ok := doc["keys"]; !ok || !bytes.HasPrefix(v, []byte("[")) || json.Unmarshal(v, &raw) != nil {
 		return nil, nil, fmt.Errorf("%w: JWK Set without a keys array", ErrMalformed)
 	}
-	type skip struct {
-		index int
-		err   error
+	type entry struct {
+		key Key
+		kid string // valid, or ""
+		err error
 	}
-	var skips []skip
-	parsed := make([]Key, 0, len(raw))
-	index := make([]int, 0, len(raw)) // document index of parsed[i]
+	entries := make([]entry, len(raw))
+	var parsed []Key
 	for i, r := range raw {
-		k, kid, err := parseJWK(r)
-		if err != nil {
-			skips = append(skips, skip{i, describe(err, i, kid)})
+		e := &entries[i]
+		if e.key, e.kid, e.err = parseJWK(r); e.err == nil {
+			parsed = append(parsed, e.key)
+		}
+	}
+	why := unambiguous(parsed)
+	for i, e := range entries {
+		if e.err == nil {
+			e.err, why = why[0], why[1:]
+		}
+		if e.err != nil {
+			skipped = append(skipped, describe(e.err, i, e.kid))
 			continue
 		}
-		parsed = append(parsed, k)
-		index = append(index, i)
-	}
-	keep := unambiguous(parsed)
-	for i, k := range parsed {
-		if err := keep[i]; err != nil {
-			skips = append(skips, skip{index[i], describe(err, index[i], k.id)})
-			continue
-		}
-		keys = append(keys, k)
-	}
-	slices.SortStableFunc(skips, func(a, b skip) int { return a.index - b.index })
-	for _, s := range skips {
-		skipped = append(skipped, s.err)
+		keys = append(keys, e.key)
 	}
 	return keys, skipped, nil
 }
@@ -195,7 +191,7 @@ func checkMembers(m map[string]json.RawMessage, kty, use, alg, crv string) error
 	}
 	if v, ok := m["key_ops"]; ok {
 		var ops []string
-		if firstByte(v) != '[' || json.Unmarshal(v, &ops) != nil || !slices.Contains(ops, "verify") {
+		if !bytes.HasPrefix(v, []byte("[")) || json.Unmarshal(v, &ops) != nil || !slices.Contains(ops, "verify") {
 			return fmt.Errorf("%w: JWK key_ops without verify", ErrUnsupportedKey)
 		}
 	}
@@ -222,14 +218,15 @@ func stringMember(m map[string]json.RawMessage, name string, dst *string) error 
 	if !ok {
 		return nil
 	}
-	if firstByte(v) != '"' || json.Unmarshal(v, dst) != nil {
+	if !bytes.HasPrefix(v, []byte(`"`)) || json.Unmarshal(v, dst) != nil {
 		return fmt.Errorf("%w: JWK member %s is not a string", ErrUnsupportedKey, name)
 	}
 	return nil
 }
 
-// members decodes a JSON object into its members. A name that occurs twice
-// is an error: decoders disagree on which value wins.
+// members decodes a JSON object into its members, whose values carry no
+// leading space. A name that occurs twice is an error: decoders disagree on
+// which value wins.
 func members(data []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -258,13 +255,4 @@ func members(data []byte) (map[string]json.RawMessage, error) {
 		return nil, errors.New("data after the JSON object")
 	}
 	return m, nil
-}
-
-// firstByte returns the first byte of a JSON value (json.RawMessage values
-// from the decoder carry no leading space), or 0.
-func firstByte(v json.RawMessage) byte {
-	if len(v) == 0 {
-		return 0
-	}
-	return v[0]
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/asn1"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -109,7 +108,7 @@ func defaultKID(key any) (string, error) {
 	if b, ok := key.([]byte); ok {
 		mac := hmac.New(sha256.New, b)
 		mac.Write([]byte("execauth key id"))
-		return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16]), nil
+		return b64.EncodeToString(mac.Sum(nil)[:16]), nil
 	}
 	return Thumbprint(key)
 }
@@ -140,16 +139,14 @@ func (k *SigningKey) Sign(signingInput string) ([]byte, error) {
 		return mac.Sum(nil), nil
 	case crypto.Signer:
 		var opts crypto.SignerOpts = sp.hash
-		digest := msg // Ed25519 signs the message itself
+		in := msg // Ed25519 signs the message itself
 		if sp.family != familyEdDSA {
-			h := sp.hash.New()
-			h.Write(msg)
-			digest = h.Sum(nil)
+			in = digest(sp.hash, msg)
 		}
 		if sp.family == familyPSS {
 			opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: sp.hash}
 		}
-		sig, err := p.Sign(rand.Reader, digest, opts)
+		sig, err := p.Sign(rand.Reader, in, opts)
 		if err != nil {
 			return nil, fmt.Errorf("jwks: sign: %w", err)
 		}

@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Static is a fixed set of verification keys, for keys a host holds itself.
@@ -61,11 +62,5 @@ func (s Static) Format(f fmt.State, _ rune) {
 
 // publicKeys returns the keys that may be published, in order.
 func publicKeys(keys []Key) []Key {
-	out := make([]Key, 0, len(keys))
-	for _, k := range keys {
-		if !k.IsSymmetric() {
-			out = append(out, k)
-		}
-	}
-	return out
+	return slices.DeleteFunc(append([]Key{}, keys...), Key.IsSymmetric)
 }

@@ -163,8 +163,7 @@ func (u *Union) PublicKeys() []Key {
 			all = append(all, p.PublicKeys()...)
 		}
 	}
-	origin := make([]int, len(all))
-	all, _ = withoutCopies(all, origin)
+	all, _ = withoutCopies(all, make([]int, len(all)))
 	out := all[:0]
 	for i, why := range unambiguous(all) {
 		if why == nil {
