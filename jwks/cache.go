@@ -204,7 +204,7 @@ func checkLocal(keys []Key, urls int) error {
 // ctx ends first, the error matches [ErrKeysUnavailable]. Errors never
 // contain the kid or alg asked for.
 func (c *Cache) LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, error) {
-	k, err := c.current().find(kid, alg)
+	k, err := c.current().lookup(kid, alg)
 	if err == nil || kid == "" || errors.Is(err, ErrAlgorithmMismatch) || !ValidKID(kid) {
 		return k, err
 	}
@@ -215,7 +215,7 @@ func (c *Cache) LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, 
 	if !fetched {
 		return Key{}, err
 	}
-	return c.current().find(kid, alg)
+	return c.current().lookup(kid, alg)
 }
 
 // Keyfunc returns a jwt.Keyfunc for golang-jwt with the rules of

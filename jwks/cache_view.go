@@ -16,8 +16,7 @@ type source struct {
 
 // view is an immutable state of the usable keys.
 type view struct {
-	byKID   map[string]Key
-	keys    []Key     // in order: local keys, then each URL's
+	keySet            // keys in order: local keys, then each URL's
 	missing int       // URLs that contribute no keys: never fetched, or past MaxStale
 	staleAt time.Time // when the first contributing URL passes MaxStale; zero if none
 	gen     uint64
@@ -27,20 +26,15 @@ type view struct {
 // that is not loaded.
 var errStale = fmt.Errorf("%w: JWK Set never fetched or older than MaxStale", ErrKeysUnavailable)
 
-// find looks kid up in v. A miss that a URL not loaded could explain is
-// [ErrKeysUnavailable], not [ErrUnknownKey].
-func (v *view) find(kid string, alg Algorithm) (Key, error) {
+// lookup looks kid up in v, as [Static] does. A miss that a URL not loaded
+// could explain is [ErrKeysUnavailable], not [ErrUnknownKey].
+func (v *view) lookup(kid string, alg Algorithm) (Key, error) {
 	var k Key
 	var err error
-	switch found, ok := v.byKID[kid]; {
-	case kid == "":
+	if kid == "" {
 		k, err = selectKey(v.keys, "", alg)
-	case !ok:
-		err = ErrUnknownKey
-	case found.alg != alg:
-		err = ErrAlgorithmMismatch
-	default:
-		k = found
+	} else {
+		k, err = bound(v.byKID[kid], alg)
 	}
 	if err == ErrUnknownKey && v.missing > 0 {
 		err = errStale

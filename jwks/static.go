@@ -10,7 +10,10 @@ import (
 // A key is found by kid in constant time, however many keys the set holds
 // (BenchmarkStaticLookupKey/keys=1000 in this package's tests). It is
 // immutable and safe for concurrent use.
-type Static struct {
+type Static struct{ keySet }
+
+// keySet is keys found by kid: a Static's, and the usable keys of a Cache.
+type keySet struct {
 	keys  []Key
 	byKID map[string]Key
 }
@@ -33,7 +36,7 @@ func NewStatic(keys ...Key) (*Static, error) {
 		}
 		byKID[k.id] = k
 	}
-	return &Static{keys: append([]Key(nil), keys...), byKID: byKID}, nil
+	return &Static{keySet{keys: append([]Key(nil), keys...), byKID: byKID}}, nil
 }
 
 // LookupKey returns the key for kid bound to alg; see [Lookup].
@@ -42,6 +45,11 @@ func (s *Static) LookupKey(_ context.Context, kid string, alg Algorithm) (Key, e
 		return selectKey(s.keys, "", alg)
 	}
 	return bound(s.byKID[kid], alg)
+}
+
+func (s *keySet) held(kid string) (Key, bool) {
+	k, ok := s.byKID[kid]
+	return k, ok
 }
 
 // Keys returns a copy of the keys.

@@ -204,14 +204,6 @@ func (u *Union) Generation() uint64 {
 	return g
 }
 
-func (s *Static) held(kid string) (Key, bool) {
-	k, ok := s.byKID[kid]
-	return k, ok
-}
-
 func (kr *Keyring) held(kid string) (Key, bool) { return kr.load().find(kid) }
 
-func (c *Cache) held(kid string) (Key, bool) {
-	k, ok := c.current().byKID[kid]
-	return k, ok
-}
+func (c *Cache) held(kid string) (Key, bool) { return c.current().held(kid) }
