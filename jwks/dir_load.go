@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -200,16 +201,8 @@ func parseManifest(data []byte) (*manifest, error) {
 // directory: no separator, no "..", not hidden (temporary files and a
 // Kubernetes volume's own entries start with a dot), not the manifest.
 func validFileName(name string) bool {
-	if name == "" || len(name) > maxFileNameLen || name[0] == '.' || name == ManifestName {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(isBase64URL(c) || c == '.') {
-			return false
-		}
-	}
-	return true
+	return name != "" && len(name) <= maxFileNameLen && name[0] != '.' && name != ManifestName &&
+		strings.Trim(name, base64URL+".") == ""
 }
 
 // readDirFile reads a file of the key directory: a regular file (symbolic

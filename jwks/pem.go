@@ -193,10 +193,8 @@ func parsePrivate(block *pem.Block, data []byte, kid string, alg Algorithm) (*Si
 // skips CR and LF anywhere.
 func decodeSecret(data []byte) ([]byte, error) {
 	text := bytes.TrimSpace(data)
-	for _, c := range text {
-		if !isBase64URL(c) {
-			return nil, fmt.Errorf("%w: neither PEM nor base64url text", ErrMalformed)
-		}
+	if len(bytes.Trim(text, base64URL)) > 0 {
+		return nil, fmt.Errorf("%w: neither PEM nor base64url text", ErrMalformed)
 	}
 	secret := make([]byte, b64.DecodedLen(len(text)))
 	n, err := b64.Strict().Decode(secret, text)
@@ -207,6 +205,5 @@ func decodeSecret(data []byte) ([]byte, error) {
 	return secret[:n], nil
 }
 
-func isBase64URL(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
+// base64URL is the alphabet of base64url (RFC 4648 §5).
+const base64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
