@@ -114,9 +114,8 @@ type Cache struct {
 	inflight  atomic.Pointer[fetch] // the fetch under way, if any
 	coolUntil atomic.Int64          // no miss starts a fetch before this (UnixNano, by c.now)
 
-	mu      sync.Mutex // guards sources and closed; serializes writers of view and inflight
+	mu      sync.Mutex // guards sources; serializes writers of view and inflight, and Close
 	sources []source   // one per URL, in order
-	closed  bool
 }
 
 var (
@@ -264,8 +263,7 @@ func (c *Cache) Ready() error {
 // Lookups keep using the keys held, until MaxStale; no fetch starts again.
 func (c *Cache) Close() {
 	c.mu.Lock()
-	c.closed = true
+	c.stop() // under mu: no fetch starts after it
 	c.mu.Unlock()
-	c.stop()
 	c.wg.Wait()
 }

@@ -77,7 +77,7 @@ func (c *Cache) join(force bool) (f *fetch, started bool) {
 		return f, false
 	}
 	now := c.now()
-	if c.closed || c.life.Err() != nil || !force && now.UnixNano() < c.coolUntil.Load() {
+	if c.life.Err() != nil || !force && now.UnixNano() < c.coolUntil.Load() {
 		return nil, false
 	}
 	f = &fetch{done: make(chan struct{})}

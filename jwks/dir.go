@@ -142,9 +142,8 @@ type Dir struct {
 	hooks       *observe.Hooks
 	ring        *Keyring
 
-	stop      context.CancelFunc
-	done      chan struct{} // closed when the polling ends; nil if it never ran
-	closeOnce sync.Once
+	stop context.CancelFunc // ends the polling; nil if it never ran
+	wg   sync.WaitGroup     // the polling
 
 	err     atomic.Pointer[loadError] // the last load's outcome
 	listing atomic.Pointer[[]DirKey]  // the keys of the state applied
@@ -180,8 +179,7 @@ func OpenDir(ctx context.Context, cfg DirConfig) (*Dir, error) {
 	if d.reload > 0 {
 		var life context.Context
 		life, d.stop = context.WithCancel(context.WithoutCancel(ctx))
-		d.done = make(chan struct{})
-		go d.poll(life)
+		d.wg.Go(func() { d.poll(life) })
 	}
 	return d, nil
 }
@@ -204,7 +202,6 @@ func newDir(cfg DirConfig) (*Dir, error) {
 
 // poll reads the directory every reload interval until life ends.
 func (d *Dir) poll(life context.Context) {
-	defer close(d.done)
 	t := time.NewTicker(d.reload)
 	defer t.Stop()
 	for {
@@ -220,12 +217,10 @@ func (d *Dir) poll(life context.Context) {
 // Close stops the polling and waits for a read under way. The Dir keeps
 // serving the keys it holds; Reload and writes still work.
 func (d *Dir) Close() {
-	d.closeOnce.Do(func() {
-		if d.stop != nil {
-			d.stop()
-			<-d.done
-		}
-	})
+	if d.stop != nil {
+		d.stop()
+	}
+	d.wg.Wait()
 }
 
 // Path returns the directory.
