@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,15 +90,10 @@ func (u *Union) LookupKey(ctx context.Context, kid string, alg Algorithm) (Key, 
 		case errors.Is(err, ErrAlgorithmMismatch), errors.Is(err, ErrInvalidKID):
 			return Key{}, err
 		case errors.Is(err, ErrKeysUnavailable):
-			if unavailable == nil {
-				unavailable = err
-			}
+			unavailable = cmp.Or(unavailable, err)
 		}
 	}
-	if unavailable != nil {
-		return Key{}, unavailable
-	}
-	return Key{}, ErrUnknownKey
+	return Key{}, cmp.Or(unavailable, ErrUnknownKey)
 }
 
 // held returns the one key that the holders among the sources hold under
@@ -137,20 +133,16 @@ func (u *Union) withoutKID(ctx context.Context, alg Algorithm) (Key, error) {
 		case errors.Is(err, ErrKidRequired):
 			return Key{}, err
 		case errors.Is(err, ErrKeysUnavailable):
-			if unavailable == nil {
-				unavailable = err
-			}
+			unavailable = cmp.Or(unavailable, err)
 		}
 	}
-	switch {
-	case n > 1:
-		return Key{}, ErrKidRequired
-	case n == 1:
+	switch n {
+	case 0:
+		return Key{}, cmp.Or(unavailable, ErrUnknownKey)
+	case 1:
 		return found, nil
-	case unavailable != nil:
-		return Key{}, unavailable
 	}
-	return Key{}, ErrUnknownKey
+	return Key{}, ErrKidRequired
 }
 
 // PublicKeys returns the public keys of the sources that have some
