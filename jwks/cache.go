@@ -143,8 +143,7 @@ func NewCache(ctx context.Context, cfg CacheConfig) (*Cache, error) {
 		c.stop()
 		return nil, err
 	}
-	c.wg.Add(1)
-	go c.loop()
+	c.wg.Go(c.loop)
 	return c, nil
 }
 

@@ -83,9 +83,7 @@ func (c *Cache) join(force bool) (f *fetch, started bool) {
 	f = &fetch{done: make(chan struct{})}
 	c.inflight.Store(f)
 	c.coolUntil.Store(now.Add(c.cooldown).UnixNano())
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	c.wg.Go(func() {
 		// c.life, not a waiter's ctx: one waiter giving up must not fail
 		// the fetch for the others.
 		f.err = c.fetchAll(c.life)
@@ -93,13 +91,12 @@ func (c *Cache) join(force bool) (f *fetch, started bool) {
 		c.inflight.Store(nil)
 		c.mu.Unlock()
 		close(f.done)
-	}()
+	})
 	return f, true
 }
 
 // loop refreshes every interval until c.life ends.
 func (c *Cache) loop() {
-	defer c.wg.Done()
 	t := time.NewTicker(c.interval)
 	defer t.Stop()
 	for {
