@@ -134,7 +134,11 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	results := make([]result, len(c.urls))
 	var wg sync.WaitGroup
 	for i, u := range c.urls {
-		wg.Go(func() { results[i] = c.timedGet(ctx, u) })
+		wg.Go(func() {
+			start := c.hooks.Time() // zero without hooks
+			results[i] = c.get(ctx, u)
+			results[i].start, results[i].took = start, c.hooks.Time().Sub(start)
+		})
 	}
 	wg.Wait()
 	now := c.now()

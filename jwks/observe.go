@@ -9,17 +9,6 @@ import (
 	"github.com/execauth/execauth/observe"
 )
 
-// timedGet is get, timed by the hooks' clock when there are hooks.
-func (c *Cache) timedGet(ctx context.Context, u string) result {
-	if c.hooks == nil {
-		return c.get(ctx, u)
-	}
-	start := c.hooks.Time()
-	r := c.get(ctx, u)
-	r.start, r.took = start, c.hooks.Time().Sub(start)
-	return r
-}
-
 // diff counts the keys next has and prev lacks, and the reverse: same kid,
 // algorithm and public key. Only counted for hooks.
 func (c *Cache) diff(prev, next []Key) (added, removed int) {
