@@ -71,12 +71,8 @@ func (d *Dir) read(ctx context.Context) (*dirState, error) {
 	if err := ctx.Err(); err != nil {
 		return st, err
 	}
-	data, err := readDirFile(filepath.Join(d.path, ManifestName), maxManifestSize)
-	if err != nil {
-		return st, err
-	}
+	data, m, err := d.readManifest()
 	st.manifest = data
-	m, err := parseManifest(data)
 	if err != nil {
 		return st, err
 	}
@@ -139,8 +135,19 @@ func (d *Dir) readKey(e manifestKey) (*SigningKey, [32]byte, error) {
 // manifestChanged reports whether the manifest on disk differs from the
 // one st was read from.
 func (d *Dir) manifestChanged(st *dirState) bool {
+	data, _, _ := d.readManifest()
+	return data != nil && !bytes.Equal(data, st.manifest)
+}
+
+// readManifest reads and checks the manifest. It returns the bytes read
+// even when they are not a valid manifest.
+func (d *Dir) readManifest() ([]byte, *manifest, error) {
 	data, err := readDirFile(filepath.Join(d.path, ManifestName), maxManifestSize)
-	return err == nil && !bytes.Equal(data, st.manifest)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := parseManifest(data)
+	return data, m, err
 }
 
 // parseManifest decodes a manifest and checks it: version 1, at least one

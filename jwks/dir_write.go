@@ -49,7 +49,7 @@ func InitDir(ctx context.Context, cfg DirConfig, active *SigningKey) (*Dir, erro
 func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	m, err := d.readManifest()
+	_, m, err := d.readManifest() // another process may have changed it since the last load
 	if err != nil {
 		return err
 	}
@@ -118,16 +118,6 @@ func (d *Dir) Remove(ctx context.Context, kid string) error {
 		return fmt.Errorf("jwks: key %q is out of the manifest, but its file stays: %w", kid, rmErr)
 	}
 	return nil
-}
-
-// readManifest reads and checks the manifest on disk, which a writer
-// changes: another process may have changed it since the last load.
-func (d *Dir) readManifest() (*manifest, error) {
-	data, err := readDirFile(filepath.Join(d.path, ManifestName), maxManifestSize)
-	if err != nil {
-		return nil, err
-	}
-	return parseManifest(data)
 }
 
 // addKey writes the file of k, then m with k added in state.
@@ -205,7 +195,7 @@ func ceilSecond(t time.Time) time.Time {
 // or an error (one matching [ErrUnknownKey] for a kid it does not name).
 // d.mu must be held.
 func (d *Dir) find(kid string) (*manifest, int, error) {
-	m, err := d.readManifest()
+	_, m, err := d.readManifest()
 	if err != nil {
 		return nil, -1, err
 	}
