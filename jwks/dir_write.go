@@ -183,13 +183,7 @@ func floorSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // ceilSecond rounds up to a whole second: a retire time is never earlier
 // than the one computed.
-func ceilSecond(t time.Time) time.Time {
-	f := floorSecond(t)
-	if f.Before(t) {
-		f = f.Add(time.Second)
-	}
-	return f
-}
+func ceilSecond(t time.Time) time.Time { return floorSecond(t.Add(time.Second - 1)) }
 
 // find reads the manifest and returns it with the position of kid in it,
 // or an error (one matching [ErrUnknownKey] for a kid it does not name).
