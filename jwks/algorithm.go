@@ -107,11 +107,3 @@ func DefaultAlgorithms() []Algorithm {
 	}
 	return out
 }
-
-// hashSize is the HMAC hash size in bytes for an HS* alg, or 0.
-func hashSize(alg Algorithm) int {
-	if s := lookupSpec(alg); s != nil && s.family == familyHMAC {
-		return s.hash.Size()
-	}
-	return 0
-}

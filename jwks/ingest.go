@@ -88,13 +88,11 @@ var (
 func unambiguous(keys []Key) []error {
 	count := make(map[string]int, len(keys))
 	for _, k := range keys {
-		if k.id != "" {
-			count[k.id]++
-		}
+		count[k.id]++
 	}
-	left := 0
-	for _, k := range keys {
-		if k.id == "" || count[k.id] == 1 {
+	left := count[""] // the keys without kid, and the kids of one key
+	for kid, n := range count {
+		if kid != "" && n == 1 {
 			left++
 		}
 	}

@@ -35,13 +35,11 @@ func MarshalPrivate(k *SigningKey) ([]byte, error) {
 	}
 	switch p := k.private.(type) {
 	case []byte:
+		out := make([]byte, 0, b64.EncodedLen(len(p))+1) // room for the text too: never grown
 		if k.text {
-			return append(append(make([]byte, 0, len(p)+1), p...), '\n'), nil
+			return append(append(out, p...), '\n'), nil
 		}
-		out := make([]byte, b64.EncodedLen(len(p))+1)
-		b64.Encode(out, p)
-		out[len(out)-1] = '\n'
-		return out, nil
+		return append(b64.AppendEncode(out, p), '\n'), nil
 	case *ecdsa.PrivateKey, *rsa.PrivateKey, ed25519.PrivateKey:
 	default:
 		return nil, fmt.Errorf("%w: key %s is held by a %T", ErrNotExportable, k.ID(), p)

@@ -55,7 +55,7 @@ func NewTextSecret(text, kid string, alg Algorithm, opts TextSecretOptions) (*Si
 	if text == "" || !utf8.ValidString(text) {
 		return nil, fmt.Errorf("%w: a text secret must be non-empty UTF-8", ErrMalformed)
 	}
-	floor, size := 0, hashSize(alg)
+	floor, size := 0, lookupSpec(alg).hash.Size()
 	if opts.InsecureShortSecret {
 		floor = MinShortSecret
 	}
@@ -107,7 +107,7 @@ func GenerateTextSecret(alg Algorithm) (*SigningKey, error) {
 	if !alg.Symmetric() {
 		return nil, fmt.Errorf("%w: a text secret is for HS256, HS384 or HS512, not %q", ErrUnsupportedAlgorithm, alg)
 	}
-	raw := make([]byte, hashSize(alg)*3/4)
+	raw := make([]byte, lookupSpec(alg).hash.Size()*3/4)
 	defer clear(raw)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("jwks: generate %s: %w", alg, err)
