@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,10 +30,7 @@ func InitDir(ctx context.Context, cfg DirConfig, active *SigningKey) (*Dir, erro
 		return nil, fmt.Errorf("jwks: key directory: %w", err)
 	}
 	if _, err := os.Lstat(filepath.Join(d.path, ManifestName)); !errors.Is(err, fs.ErrNotExist) {
-		if err == nil {
-			err = fs.ErrExist
-		}
-		return nil, fmt.Errorf("jwks: key directory %s already has a %s: %w", d.path, ManifestName, err)
+		return nil, fmt.Errorf("jwks: key directory %s already has a %s: %w", d.path, ManifestName, cmp.Or(err, fs.ErrExist))
 	}
 	m := &manifest{Version: manifestVersion}
 	if err := d.addKey(ctx, m, active, StateActive); err != nil {

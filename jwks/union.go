@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Union is the keys of several sources seen as one, for a verifier that
@@ -56,12 +57,10 @@ func NewUnion(sources ...Lookup) *Union {
 	if len(sources) == 0 {
 		panic("jwks: NewUnion without sources")
 	}
-	for _, s := range sources {
-		if s == nil {
-			panic("jwks: NewUnion with a nil source")
-		}
+	if slices.Contains(sources, nil) {
+		panic("jwks: NewUnion with a nil source")
 	}
-	return &Union{sources: append([]Lookup(nil), sources...)}
+	return &Union{sources: slices.Clone(sources)}
 }
 
 // LookupKey returns the key for kid bound to alg, with the rules of
