@@ -171,20 +171,18 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 }
 
 // get fetches and parses the JWK Set at u.
-func (c *Cache) get(ctx context.Context, u string) result {
-	var status int
-	body, err := c.download(ctx, u, &status)
+func (c *Cache) get(ctx context.Context, u string) (r result) {
+	body, err := c.download(ctx, u, &r.status)
+	if err == nil {
+		r.keys, r.skipped, err = ParseSet(body)
+	}
 	if err != nil {
-		return result{status: status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
+		return result{status: r.status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
 	}
-	keys, skipped, err := ParseSet(body)
-	if err != nil {
-		return result{status: status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
+	for i, err := range r.skipped {
+		r.skipped[i] = fmt.Errorf("%w (from %s)", err, redact(u))
 	}
-	for i, err := range skipped {
-		skipped[i] = fmt.Errorf("%w (from %s)", err, redact(u))
-	}
-	return result{keys: keys, skipped: skipped, status: status}
+	return r
 }
 
 // download returns the body of a 2xx response to GET u, refusing one longer

@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -184,11 +185,7 @@ func checkKey(alg Algorithm, key any, minSecret int) (*spec, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s needs a []byte secret", ErrKeyMismatch, alg)
 		}
-		n := sp.hash.Size()
-		if minSecret > 0 {
-			n = minSecret
-		}
-		if len(b) < n {
+		if n := cmp.Or(minSecret, sp.hash.Size()); len(b) < n {
 			return nil, fmt.Errorf("%w: %s secret of %d bytes, need %d", ErrWeakKey, alg, len(b), n)
 		}
 		return sp, nil
