@@ -68,9 +68,6 @@ func newSigningKey(kid string, alg Algorithm, private any, minSecret int) (*Sign
 		}
 	case *rsa.PrivateKey:
 	case crypto.Signer: // a KMS, HSM or agent key: checked through its Public()
-		if k == nil {
-			return nil, fmt.Errorf("%w: nil signer", ErrUnsupportedKey)
-		}
 	default:
 		return nil, fmt.Errorf("%w: %T is not a private key", ErrUnsupportedKey, private)
 	}
