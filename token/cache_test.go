@@ -82,7 +82,8 @@ func TestCacheHitSkipsLookup(t *testing.T) {
 }
 
 // A hit must never skip the signature of a token it has not verified: same
-// header and claims, another signature, is a miss and is checked in full.
+// header and claims with another signature, or the same signature with
+// another header or claims, is a miss and is checked in full.
 func TestCacheNeverTrustsAnotherSignature(t *testing.T) {
 	t.Parallel()
 	f := newCacheFixture(t, 64)
@@ -111,19 +112,10 @@ func TestCacheNeverTrustsAnotherSignature(t *testing.T) {
 	_, err = f.verify(t, other)
 	require.NoError(t, err)
 	assert.Equal(t, before+1, f.keys.lookups.Load(), "the malleated token was verified, not served from cache")
-}
 
-// Entries are found by a hash of the token's tail, its signature: the
-// cached token's signature under other claims (or another header) finds the
-// entry, is not equal to it, and is checked in full.
-func TestCacheNeverTrustsAnotherPayload(t *testing.T) {
-	t.Parallel()
-	f := newCacheFixture(t, 64)
-	raw := f.signed(t, validHeaderES256, validClaims(t, nil))
-	_, err := f.verify(t, raw)
-	require.NoError(t, err)
-
-	parts := strings.Split(raw, ".")
+	// The cache finds an entry by a hash of the signature: the same
+	// signature under other claims or another header finds it, is not equal
+	// to it, and is checked in full.
 	for _, forged := range []string{
 		parts[0] + "." + testkit.B64(validClaims(t, map[string]any{"sub": uuid.NewString()})) + "." + parts[2],
 		testkit.B64(`{"alg":"ES256","kid":"k1"}`) + "." + parts[1] + "." + parts[2],
