@@ -41,9 +41,37 @@ type Claims struct {
 	class    *Class // the class as the verifier's Classes describe it; nil until verified
 }
 
+// The registered claims, by their index in registered.
+const (
+	claimIss = iota
+	claimSub
+	claimAud
+	claimExp
+	claimNbf
+	claimIat
+	claimJti
+	claimScope
+	claimAuthTime
+)
+
 // registered lists the claim names with a meaning here. A member of the claims
 // object that matches one of them only case-insensitively is rejected.
-var registered = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "auth_time"}
+var registered = [...]string{
+	claimIss: "iss", claimSub: "sub", claimAud: "aud", claimExp: "exp", claimNbf: "nbf",
+	claimIat: "iat", claimJti: "jti", claimScope: "scope", claimAuthTime: "auth_time",
+}
+
+// registeredIndex returns the index of name in registered, or -1.
+func registeredIndex(name []byte) int {
+	if len(name) > 0 && foldsToRegistered[name[0]] {
+		for k, r := range registered {
+			if string(name) == r {
+				return k
+			}
+		}
+	}
+	return -1
+}
 
 // isRegistered reports whether name is a registered claim name (exact) or
 // equal to one under Unicode case folding (variant: "Exp", or "ſub",

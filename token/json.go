@@ -30,20 +30,44 @@ type object struct {
 	open  bool // past the first member
 }
 
+var (
+	errDuplicate = fmt.Errorf("%w: duplicate member name", ErrMalformed)
+	errTrailing  = fmt.Errorf("%w: data after JSON object", ErrMalformed)
+)
+
 // readObject starts reading the JSON object that must be the whole of data
 // (surrounding whitespace allowed) and checks that data is valid UTF-8.
 func readObject(data []byte) (object, error) {
+	i, err := openObject(data)
+	if err != nil {
+		return object{}, err
+	}
+	return object{data: data, i: i}, nil
+}
+
+// openObject checks that data is valid UTF-8 and starts with an object, and
+// returns the index after its '{'.
+func openObject(data []byte) (int, error) {
 	if !utf8.Valid(data) {
-		return object{}, fmt.Errorf("%w: not UTF-8", ErrMalformed)
+		return 0, fmt.Errorf("%w: not UTF-8", ErrMalformed)
 	}
 	if uint64(len(data)) > math.MaxUint32 { // nameSet keeps positions in 32 bits
-		return object{}, errJSON
+		return 0, errJSON
 	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return object{}, errJSON
+		return 0, errJSON
 	}
-	return object{data: data, i: i + 1}, nil
+	return i + 1, nil
+}
+
+// closeTop ends the top-level object at i, the index after its '}':
+// nothing but whitespace may follow.
+func closeTop(data []byte, i int) error {
+	if skipSpace(data, i) != len(data) {
+		return errTrailing
+	}
+	return nil
 }
 
 // member is one member of an object: its unescaped name and raw value, and
@@ -111,7 +135,7 @@ func (o *object) member() (name, value span, ok bool, err error) {
 	}
 	name = span{start: i, end: end, esc: esc}
 	if !o.names.add(data, name) {
-		return span{}, span{}, false, fmt.Errorf("%w: duplicate member name", ErrMalformed)
+		return span{}, span{}, false, errDuplicate
 	}
 	i = skipSpace(data, end)
 	if i >= len(data) || data[i] != ':' {
@@ -127,8 +151,8 @@ func (o *object) member() (name, value span, ok bool, err error) {
 // close ends the object at i, the index after its '}'.
 func (o *object) close(i int) error {
 	o.i = i
-	if o.depth == 0 && skipSpace(o.data, i) != len(o.data) {
-		return fmt.Errorf("%w: data after JSON object", ErrMalformed)
+	if o.depth == 0 {
+		return closeTop(o.data, i)
 	}
 	return nil
 }

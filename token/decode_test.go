@@ -1,0 +1,103 @@
+package token
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// decodeClaimsByObject decodes a claims set through the generic object
+// reader, which headers, nested objects and Claims.Extra use: the reference
+// that decodeClaims, which reads the members itself, must agree with.
+func decodeClaimsByObject(data []byte) (*Claims, error) {
+	o, err := readObject(data)
+	if err != nil {
+		return nil, err
+	}
+	d := new(decoded)
+	d.extra = string(data)
+	for {
+		m, ok, err := o.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return &d.Claims, nil
+		}
+		if k := registeredIndex(m.name); k >= 0 {
+			err = d.set(k, m.value, m.at)
+		} else if _, variant := isRegistered(m.name); variant {
+			err = ErrMalformed
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// sameDecoding fails t unless decodeClaims and the generic reader agree on
+// data: both refuse it for the same reason, or both return equal claims.
+func sameDecoding(t *testing.T, data string) {
+	t.Helper()
+	got, err := decodeClaims([]byte(data))
+	want, wantErr := decodeClaimsByObject([]byte(data))
+	if wantErr != nil {
+		require.Error(t, err, "%q", data)
+		assert.Nil(t, got)
+		assert.Equal(t, Reason(wantErr), Reason(err), "%q: %v, want %v", data, err, wantErr)
+		return
+	}
+	require.NoError(t, err, "%q", data)
+	assert.Equal(t, want, got, "%q", data)
+}
+
+// claimsSeeds are claims sets at the edges of the grammar and of the
+// duplicate and case-variant rules.
+var claimsSeeds = []string{
+	`{}`, ` { } `, `{`, `}`, `{,}`, `{"iss":"a",}`, `{"iss":"a"}x`, `{"iss":"a"} `, `{"iss" "a"}`,
+	`{"iss":"a" "sub":"b"}`, `{"iss":}`, `{"iss"}`, `{iss:"a"}`, `[]`, `"x"`, ``,
+	`{"iss":"a","sub":"b","aud":["x","y"],"exp":2,"iat":1,"nbf":1,"jti":"j","scope":"execution","auth_time":1}`,
+	`{"iss":"a","iss":"a"}`, `{"iss":"a","\u0069ss":"b"}`, `{"\u0069ss":"a"}`, `{"Iss":"a"}`, `{"ſub":"a"}`,
+	`{"x":1,"x":2}`, `{"x":1,"\u0078":2}`, `{"x":{"y":1,"y":2}}`, `{"x":[{"y":1},{"y":1}]}`,
+	`{"\ud800":1}`, `{"\ud83d\ude00":1}`, `{"x":"\ud800"}`, `{"exp":"1"}`, `{"exp":1.5}`, `{"scope":5}`,
+	`{"scope":"execution extra"}`, `{"aud":[]}`, `{"aud":["",""]}`, `{"aud":"x","x":{"a":[1,2,{"b":null}]}}`,
+	"{\"iss\":\"a\\u0000\"}", "{\"iss\":\"a\x01\"}", "{\"x\":\"\xff\"}", "\t{\r\n\"iss\" : \"a\" ,\n\"sub\":\"b\"}\n",
+	`{"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"b8":8,"b9":9,"c1":1,"c2":2,"c3":3,"c4":4,"c5":5,"c6":6,"c7":7,"c8":8,"c9":9,"d1":1,"d2":2,"d3":3,"d4":4,"d5":5,"d6":6,"d7":7,"d8":8,"d9":9,"a5":0}`,
+}
+
+// TestDecodeClaimsAgreesWithObject: decodeClaims reads a claims set as the
+// generic reader does, on every seed and on every prefix of each seed.
+func TestDecodeClaimsAgreesWithObject(t *testing.T) {
+	t.Parallel()
+	for _, seed := range claimsSeeds {
+		for n := range len(seed) + 1 {
+			sameDecoding(t, seed[:n])
+		}
+	}
+}
+
+// TestDecodeClaimsRefuses names the outcome for the cases a hand-written
+// reader is likeliest to get wrong, whatever the reference says.
+func TestDecodeClaimsRefuses(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		`{"iss":"a",}`, `{,"iss":"a"}`, `{"iss":"a",,"sub":"b"}`, `{"iss":"a"}{}`, `{"iss":"a"`,
+		`{"iss":"a","iss":"a"}`, `{"iss":"a","\u0069ss":"a"}`, `{"x":1,"\u0078":1}`, `{"Exp":1}`,
+	} {
+		c, err := decodeClaims([]byte(data))
+		assert.ErrorIs(t, err, ErrMalformed, data)
+		assert.Nil(t, c, data)
+	}
+	c, err := decodeClaims([]byte(`{}`))
+	require.NoError(t, err)
+	assert.Zero(t, c.Issuer)
+}
+
+// FuzzDecodeClaims: on any input, decodeClaims and the generic reader agree.
+func FuzzDecodeClaims(f *testing.F) {
+	for _, seed := range claimsSeeds {
+		f.Add(seed)
+	}
+	f.Fuzz(sameDecoding)
+}
