@@ -1,7 +1,9 @@
 package token
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -144,5 +146,47 @@ func TestIsTaskID(t *testing.T) {
 	}
 	for _, s := range cases {
 		assert.Equal(t, reference(s), isTaskID(s), "%q", s)
+	}
+}
+
+// TestPlainRunEightAtATime: plainRun, which tests eight bytes at a time,
+// stops where a byte-at-a-time scan does, for every stop byte at every
+// offset of a word and for random bytes.
+func TestPlainRunEightAtATime(t *testing.T) {
+	t.Parallel()
+	byteAtATime := func(data []byte, i int) int {
+		for i < len(data) && !stringStop[data[i]] {
+			i++
+		}
+		return i
+	}
+	var stops []byte
+	for c := range 256 {
+		if stringStop[c] {
+			stops = append(stops, byte(c))
+		}
+	}
+	require.Len(t, stops, 0x20+2)
+	for _, stop := range stops {
+		for at := range 24 {
+			// plain bytes on either side of the stop, high ones included
+			data := bytes.Repeat([]byte{'a', 0x7f, 0x80, 0xff, ' ', '!', '#', '['}, 4)
+			data[at] = stop
+			for from := 0; from <= at; from++ {
+				require.Equal(t, at, plainRun(data, from), "stop %#x at %d, from %d", stop, at, from)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		data := make([]byte, rng.IntN(40))
+		for i := range data {
+			data[i] = byte(rng.IntN(256))
+			if rng.IntN(4) > 0 {
+				data[i] |= 0x20 // mostly plain bytes, so runs are long
+			}
+		}
+		from := rng.IntN(len(data) + 1)
+		require.Equal(t, byteAtATime(data, from), plainRun(data, from), "%q from %d", data, from)
 	}
 }

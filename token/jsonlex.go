@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -64,9 +65,7 @@ var stringStop = func() (t [256]bool) {
 // characters and bad escapes are errors.
 func scanString(data []byte, i int) (end int, escaped bool, err error) {
 	for i++; i < len(data); i++ {
-		for i < len(data) && !stringStop[data[i]] {
-			i++
-		}
+		i = plainRun(data, i)
 		if i >= len(data) {
 			break
 		}
@@ -99,6 +98,31 @@ func scanString(data []byte, i int) (end int, escaped bool, err error) {
 		}
 	}
 	return 0, false, errJSON
+}
+
+// plainRun returns the index of the first byte at or after i that ends a
+// run of plain string content, or len(data). It tests eight bytes at a time
+// first: a third of the time of scanning strings, and over 5 % of the cost
+// of a host claim (benchmark row Extra/HS256/execauth).
+func plainRun(data []byte, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		if hasStringStop(binary.LittleEndian.Uint64(data[i:])) {
+			break // the stop is among these eight bytes
+		}
+	}
+	for i < len(data) && !stringStop[data[i]] {
+		i++
+	}
+	return i
+}
+
+// hasStringStop reports whether any of the eight bytes of w is a quote, a
+// backslash or below 0x20. Each test is exact: a byte borrows from the next
+// only if it matched itself.
+func hasStringStop(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(ones*'"'), w^(ones*'\\')
+	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w)&highs != 0
 }
 
 func isHex(c byte) bool {
