@@ -3,8 +3,9 @@
 // its ratio to the floor, B/op and allocs/op.
 //
 // Benchmark names must read Benchmark<Group>/<algorithm>/<contender>; the
-// row named floor in the Verify group of an algorithm is the denominator of
-// that algorithm's ratios. Lines that are not results are skipped.
+// row named floor in a group is the denominator of that group's ratios, and
+// the Verify group's floor that of a group without one. Lines that are not
+// results are skipped.
 //
 // # Example
 //

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
@@ -91,10 +92,12 @@ func render(w io.Writer, results []*result, floor string) error {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		base, baseCPU := nan, nan
+		// The denominator of a group's rows: its own floor row if it has
+		// one, else the Verify group's.
+		floors := map[string]*result{}
 		for _, r := range results {
-			if r.alg == alg && r.group == "Verify" && r.name == floor {
-				base, baseCPU = median(r.ns), median(r.cpu)
+			if r.alg == alg && r.name == floor {
+				floors[r.group] = r
 			}
 		}
 		fmt.Fprintf(bw, "#### %s\n\n", alg)
@@ -103,6 +106,10 @@ func render(w io.Writer, results []*result, floor string) error {
 		for _, r := range results {
 			if r.alg != alg {
 				continue
+			}
+			base, baseCPU := nan, nan
+			if f := cmp.Or(floors[r.group], floors["Verify"]); f != nil {
+				base, baseCPU = median(f.ns), median(f.cpu)
 			}
 			ns, cpu := median(r.ns), median(r.cpu)
 			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %d |\n",

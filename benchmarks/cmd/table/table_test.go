@@ -126,3 +126,27 @@ func TestRender(t *testing.T) {
 `
 	assert.Equal(t, want, buf.String())
 }
+
+// TestRenderGroupFloor: a group with a floor row of its own divides by it;
+// one without divides by the Verify group's.
+func TestRenderGroupFloor(t *testing.T) {
+	t.Parallel()
+	results, err := parse(strings.NewReader(`
+BenchmarkVerify/HS256/floor-2 	1	1000 ns/op
+BenchmarkVerify/HS256/execauth-2 	1	1500 ns/op
+BenchmarkMiddleware/HS256/floor-2 	1	800 ns/op
+BenchmarkMiddleware/HS256/execauth-2 	1	2000 ns/op
+BenchmarkExtra/HS256/execauth/extra=0-2 	1	3000 ns/op
+`))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, render(&buf, results, "floor"))
+	for _, row := range []string{
+		"| Verify | execauth | 1,500 | 1.50× |",
+		"| Middleware | floor | 800 | 1.00× |",
+		"| Middleware | execauth | 2,000 | 2.50× |",
+		"| Extra | execauth/extra=0 | 3,000 | 3.00× |",
+	} {
+		assert.Contains(t, buf.String(), row)
+	}
+}
