@@ -77,13 +77,11 @@ func registeredIndex(name []byte) int {
 // equal to one under Unicode case folding (variant: "Exp", or "ſub",
 // which encoding/json would read as sub).
 func isRegistered(name []byte) (exact, variant bool) {
+	if registeredIndex(name) >= 0 {
+		return true, false
+	}
 	if len(name) == 0 || !foldsToRegistered[name[0]] {
 		return false, false
-	}
-	for _, r := range registered {
-		if string(name) == r {
-			return true, false
-		}
 	}
 	for _, r := range registered {
 		if bytes.EqualFold(name, []byte(r)) {
