@@ -22,6 +22,8 @@ import (
 //	revoked                tokens refused because they, or their task, were revoked
 //	revocation.sync.ok     syncs of the revocation list with its store
 //	revocation.sync.error  failed ones
+//	keys.reload.applied    new states of the -keys directory put in use
+//	keys.reload.refused    states of it refused (the last good one stays)
 //
 // The keys are an interface: keep them. Each server has its own map, not
 // published in expvar's global registry, so that several servers can live
@@ -36,7 +38,7 @@ func newCounters() *counters {
 		m.Add("rejected."+reason, 0)
 	}
 	for _, k := range []string{"admitted", "reissued", "exchanged", "jwks.fetch.ok", "jwks.fetch.error", "revoked",
-		"revocation.sync.ok", "revocation.sync.error"} {
+		"revocation.sync.ok", "revocation.sync.error", "keys.reload.applied", "keys.reload.refused"} {
 		m.Add(k, 0)
 	}
 	return &counters{vars: m}
@@ -79,6 +81,11 @@ func (c *counters) hooks() *observe.Hooks {
 				return
 			}
 			c.vars.Add("revocation.sync.ok", 1)
+		},
+		OnKeyReload: func(_ context.Context, e observe.KeyReload) {
+			if e.Outcome == observe.Applied || e.Outcome == observe.Refused {
+				c.vars.Add("keys.reload."+e.Outcome, 1)
+			}
 		},
 	}
 }

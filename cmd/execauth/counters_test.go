@@ -2,8 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"expvar"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -153,4 +158,33 @@ func TestServerDebugVarsRevocationSync(t *testing.T) {
 	m.SetError("")
 	require.NoError(t, f.srv.revoked.Sync(t.Context()))
 	assert.Greater(t, f.debugVars(t)["revocation.sync.ok"], failed["revocation.sync.ok"])
+}
+
+// TestServerDebugVarsKeyReloads: the key directory that serve opens before
+// the server reports to the server's counters: its first state and each new
+// one applied, a broken one refused while the last good one stays in use.
+func TestServerDebugVarsKeyReloads(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "keys")
+	keysCLI(t, "init", "-dir", dir)
+	stats := newCounters()
+	keys, done, err := signingKeys(t.Context(), &keyFlags{}, dir, 20*time.Millisecond, slog.New(slog.DiscardHandler), io.Discard, stats.hooks())
+	require.NoError(t, err)
+	t.Cleanup(done)
+	f := newAPIFixture(t, serverConfig{keys: keys, stats: stats})
+	count := func(name string) int64 { return stats.vars.Get(name).(*expvar.Int).Value() }
+
+	vars := f.debugVars(t)
+	assert.EqualValues(t, 1, vars["keys.reload.applied"], "the first state")
+	assert.Zero(t, vars["keys.reload.refused"])
+
+	keysCLI(t, "add", "-dir", dir)
+	require.Eventually(t, func() bool { return count("keys.reload.applied") == 2 }, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys.json"), []byte("{"), 0o600))
+	require.Eventually(t, func() bool { return count("keys.reload.refused") >= 1 }, 10*time.Second, 10*time.Millisecond)
+	vars = f.debugVars(t)
+	assert.EqualValues(t, 2, vars["keys.reload.applied"])
+	assert.GreaterOrEqual(t, vars["keys.reload.refused"], int64(1))
+	assert.Len(t, keys.PublicKeys(), 2, "the last good state stays in use")
 }

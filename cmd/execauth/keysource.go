@@ -68,9 +68,9 @@ func trust(ctx context.Context, own ownKeys, trusted []string, log *slog.Logger,
 }
 
 // signingKeys opens what -key or -keys names, exactly one of them: a key
-// file (with its flags), or a key directory polled every reload. done
-// releases it.
-func signingKeys(ctx context.Context, key *keyFlags, keyDir string, reload time.Duration, log *slog.Logger, stderr io.Writer) (keys ownKeys, done func(), err error) {
+// file (with its flags), or a key directory polled every reload, whose
+// reads go to hooks. done releases it.
+func signingKeys(ctx context.Context, key *keyFlags, keyDir string, reload time.Duration, log *slog.Logger, stderr io.Writer, hooks *observe.Hooks) (keys ownKeys, done func(), err error) {
 	if err := keySource(key, keyDir); err != nil {
 		return nil, nil, err
 	}
@@ -85,7 +85,7 @@ func signingKeys(ctx context.Context, key *keyFlags, keyDir string, reload time.
 	if reload <= 0 {
 		return nil, nil, usagef("-reload must be positive")
 	}
-	dir, err := jwks.OpenDir(ctx, jwks.DirConfig{Path: keyDir, Reload: reload, Logger: log})
+	dir, err := jwks.OpenDir(ctx, jwks.DirConfig{Path: keyDir, Reload: reload, Logger: log, Hooks: hooks})
 	if err != nil {
 		return nil, nil, err
 	}

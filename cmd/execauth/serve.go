@@ -45,7 +45,8 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 			return usagef("-ttl must be whole seconds and not negative")
 		}
 		log := slog.New(slog.NewTextHandler(c.stderr, nil))
-		keys, done, err := signingKeys(ctx, key, *keyDir, *reload, log, c.stderr)
+		stats := newCounters()
+		keys, done, err := signingKeys(ctx, key, *keyDir, *reload, log, c.stderr, stats.hooks())
 		if err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func (c *cli) serve(fs *flag.FlagSet) func(context.Context) error {
 		sk := keys.Active()
 		cfg := serverConfig{
 			keys: keys, issuer: *iss, audience: audience, trusted: trusted, log: log, ttl: token.Lifetimes{Execution: *ttl},
-			missingScope: compat.missingScope, missingIss: compat.missingIss,
+			missingScope: compat.missingScope, missingIss: compat.missingIss, stats: stats,
 		}
 		if *redisURL != "" {
 			client, err := redisClient(*redisURL)

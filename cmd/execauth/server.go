@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -59,6 +60,10 @@ type serverConfig struct {
 	// reaches its handler: the demo's view of what the server received. If
 	// nil, nothing is called.
 	observe func(*token.Claims)
+	// stats counts the server's decisions for GET /debug/vars; serve shares
+	// it with the key directory it opens before the server. If nil, the
+	// server counts on its own.
+	stats *counters
 }
 
 // server is the reference execution API: an http.Handler plus the issuer
@@ -122,7 +127,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	stats := newCounters()
+	stats := cmp.Or(cfg.stats, newCounters())
 	hooks := stats.hooks()
 	store, list, table, err := sharedState(ctx, cfg.redis, now, cfg.log, hooks)
 	if err != nil {
