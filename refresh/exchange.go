@@ -36,7 +36,9 @@ import (
 // tell. A workload token stays valid until its exp, so the host must still
 // refuse a second run of the same task itself (the reference server answers
 // 409). On error the host answers with an error status and no token is
-// handed out.
+// handed out. Inside Reissuer.Middleware, a token Exchange put in the header
+// is withdrawn if the handler then answers an error status (below 200, or
+// 400 and above), with a warning: a run that failed hands out no token.
 func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	c, ok := token.FromContext(req.Context())
 	if !ok {

@@ -137,3 +137,53 @@ func TestMiddlewareOutsideAuthenticationLogged(t *testing.T) {
 	assert.Equal(t, "PUT /task-instances/{id}/heartbeat", got[0]["route"])
 	assert.NotContains(t, logs.String(), string(raw))
 }
+
+// TestExchangeWithdrawnOnErrorStatus: a run handler that exchanges and then
+// answers an error status hands out no token (and is warned about); one
+// that answers a success, or never writes, hands it out.
+func TestExchangeWithdrawnOnErrorStatus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status    int // 0: the handler never writes
+		withdrawn bool
+	}{
+		{status: 0}, {status: http.StatusOK}, {status: http.StatusNoContent}, {status: http.StatusFound},
+		{status: http.StatusConflict, withdrawn: true}, {status: http.StatusNotFound, withdrawn: true},
+		{status: http.StatusInternalServerError, withdrawn: true},
+	} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			logs := new(testkit.Buffer)
+			re := f.reissuer(t, func(c *refresh.ReissuerConfig) { c.Logger = slog.New(slog.NewJSONHandler(logs, nil)) })
+			workload := f.mint(t, scope.Workload, t0, time.Hour)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				assert.NoError(t, re.Exchange(w, r))
+				if tc.status != 0 {
+					w.WriteHeader(tc.status)
+				}
+			})
+			srv := httptest.NewServer(authenticate(f.verifier, re.Middleware(h)))
+			t.Cleanup(srv.Close)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, srv.URL, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+string(workload))
+			client := srv.Client()
+			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			res, err := client.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+
+			got := res.Header.Get(refresh.DefaultHeader)
+			if tc.withdrawn {
+				assert.Empty(t, got)
+				assert.Contains(t, logs.String(), "exchanged token withdrawn")
+				assert.NotContains(t, logs.String(), string(workload)[len(string(workload))-20:], "no token in the log")
+				return
+			}
+			c := f.verify(t, token.Raw(got))
+			assert.Equal(t, scope.Execution, c.Class())
+			assert.Empty(t, logs.String())
+		})
+	}
+}

@@ -156,7 +156,7 @@ func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 		case starts:
 			r.declined(req, observe.KindReissue, c, 0, observe.WrongClass)
-			next.ServeHTTP(&writer{ResponseWriter: w}, req)
+			next.ServeHTTP(&writer{ResponseWriter: w, attach: func(status int) { r.withdraw(w, req, status) }}, req)
 		case why == "":
 			rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
 			next.ServeHTTP(rw, req)
@@ -229,6 +229,19 @@ func (r *Reissuer) attach(w http.ResponseWriter, req *http.Request, c *token.Cla
 		return
 	}
 	r.set(w, raw)
+}
+
+// withdraw takes back a token that Exchange put in the header of a response
+// that turns out to be an error: a run that failed hands out no token, as a
+// reissue on an error status is declined. The handler called Exchange
+// before it knew the outcome, which is worth a warning.
+func (r *Reissuer) withdraw(w http.ResponseWriter, req *http.Request, status int) {
+	if status >= 200 && status < 400 || w.Header().Get(r.header) == "" {
+		return
+	}
+	w.Header().Del(r.header)
+	r.log.WarnContext(req.Context(), "refresh: exchanged token withdrawn: the handler answered an error status after Exchange",
+		slog.Int("status", status))
 }
 
 // allowed asks the host hook, containing a panic so that the response still
