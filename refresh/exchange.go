@@ -36,9 +36,11 @@ import (
 // tell. A workload token stays valid until its exp, so the host must still
 // refuse a second run of the same task itself (the reference server answers
 // 409). On error the host answers with an error status and no token is
-// handed out. Inside Reissuer.Middleware, a token Exchange put in the header
-// is withdrawn if the handler then answers an error status (below 200, or
-// 400 and above), with a warning: a run that failed hands out no token.
+// handed out. Inside Reissuer.Middleware the token waits for the response's
+// final status: it goes out with a success (2xx, 3xx) and is withdrawn, with
+// a warning, if the handler answers an error status or panics, so a run
+// that failed hands out no token; an informational (1xx) response never
+// carries it. Without the middleware it is set in the header at once.
 func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	c, ok := token.FromContext(req.Context())
 	if !ok {
@@ -60,7 +62,8 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 		r.declined(req, observe.KindExchange, c, 0, observe.Expired)
 		return fmt.Errorf("%w: expired", ErrNotExchangeable)
 	}
-	if headerSent(w) {
+	rw := middlewareWriter(w)
+	if rw != nil && rw.done {
 		r.failed(req, observe.KindExchange, c, ErrHeaderWritten)
 		return ErrHeaderWritten
 	}
@@ -80,6 +83,10 @@ func (r *Reissuer) Exchange(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("refresh: exchange: %w", err)
 	}
-	r.set(w, raw)
+	if rw == nil {
+		r.set(w, raw)
+		return nil
+	}
+	rw.exchanged = raw
 	return nil
 }

@@ -156,7 +156,11 @@ func (r *Reissuer) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 		case starts:
 			r.declined(req, observe.KindReissue, c, 0, observe.WrongClass)
-			next.ServeHTTP(&writer{ResponseWriter: w, attach: func(status int) { r.withdraw(w, req, status) }}, req)
+			rw := &writer{ResponseWriter: w}
+			rw.attach = func(status int) { r.release(w, req, rw, status) }
+			defer r.release(w, req, rw, 0) // a handler that panicked
+			next.ServeHTTP(rw, req)
+			rw.commit(http.StatusOK) // a handler that never wrote gets an implicit 200
 		case why == "":
 			rw := &writer{ResponseWriter: w, attach: func(status int) { r.attach(w, req, c, status) }}
 			next.ServeHTTP(rw, req)
@@ -231,16 +235,21 @@ func (r *Reissuer) attach(w http.ResponseWriter, req *http.Request, c *token.Cla
 	r.set(w, raw)
 }
 
-// withdraw takes back a token that Exchange put in the header of a response
-// that turns out to be an error: a run that failed hands out no token, as a
-// reissue on an error status is declined. The handler called Exchange
-// before it knew the outcome, which is worth a warning.
-func (r *Reissuer) withdraw(w http.ResponseWriter, req *http.Request, status int) {
-	if status >= 200 && status < 400 || w.Header().Get(r.header) == "" {
+// release puts the token Exchange left on rw in the header of a response
+// whose final status is a success; on an error status, or a handler that
+// panicked (status 0), the token is withdrawn, which is worth a warning: the
+// handler called Exchange before it knew the outcome.
+func (r *Reissuer) release(w http.ResponseWriter, req *http.Request, rw *writer, status int) {
+	raw := rw.exchanged
+	if raw == "" {
 		return
 	}
-	w.Header().Del(r.header)
-	r.log.WarnContext(req.Context(), "refresh: exchanged token withdrawn: the handler answered an error status after Exchange",
+	rw.exchanged = ""
+	if status >= 200 && status < 400 {
+		r.set(w, raw)
+		return
+	}
+	r.log.WarnContext(req.Context(), "refresh: exchanged token withdrawn: the run handler failed after Exchange",
 		slog.Int("status", status))
 }
 

@@ -1,6 +1,10 @@
 package refresh
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/execauth/execauth/token"
+)
 
 // writer wraps the ResponseWriter of a request [Reissuer.Middleware] may act
 // on. It runs attach (if set) once, with the final status, right before the
@@ -24,6 +28,10 @@ type writer struct {
 	http.ResponseWriter
 	attach func(status int) // nil: only record that the header was sent
 	done   bool             // the header (with a final status) was sent
+	// exchanged is the token Exchange handed to this response, kept off the
+	// header map until attach sees the final status: an informational
+	// response, an error status or a panic never carries it.
+	exchanged token.Raw
 }
 
 // commit runs attach for the first final status. Informational 1xx
@@ -62,20 +70,18 @@ func (w *writer) Flush() { _ = w.FlushError() }
 // deadlines, hijacking and full duplex.
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// headerSent reports whether the response header of w has been sent, as far
-// as a writer of Reissuer.Middleware below w (found through the Unwrap
-// chain that ResponseWriter wrappers follow) has seen. Without one it cannot
-// tell and reports false.
-func headerSent(w http.ResponseWriter) bool {
+// middlewareWriter returns the writer of Reissuer.Middleware below w, found
+// through the Unwrap chain that ResponseWriter wrappers follow, or nil.
+func middlewareWriter(w http.ResponseWriter) *writer {
 	for w != nil {
 		if rw, ok := w.(*writer); ok {
-			return rw.done
+			return rw
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
 		if !ok {
-			return false
+			return nil
 		}
 		w = u.Unwrap()
 	}
-	return false
+	return nil
 }
