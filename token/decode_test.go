@@ -1,6 +1,8 @@
 package token
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,6 +68,17 @@ var claimsSeeds = []string{
 	`{"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"b8":8,"b9":9,"c1":1,"c2":2,"c3":3,"c4":4,"c5":5,"c6":6,"c7":7,"c8":8,"c9":9,"d1":1,"d2":2,"d3":3,"d4":4,"d5":5,"d6":6,"d7":7,"d8":8,"d9":9,"a5":0}`,
 }
 
+func init() {
+	// past the name table's inline slots and its first growth, with an
+	// escaped duplicate at the end: of a host claim, then of a registered one
+	var b strings.Builder
+	b.WriteString(`{"iss":"a"`)
+	for i := range 135 {
+		fmt.Fprintf(&b, `,"m%d":%d`, i, i)
+	}
+	claimsSeeds = append(claimsSeeds, b.String()+`,"\u006d3":0}`, b.String()+`,"\u0069ss":"b"}`, b.String()+"}")
+}
+
 // TestDecodeClaimsAgreesWithObject: decodeClaims reads a claims set as the
 // generic reader does, on every seed and on every prefix of each seed.
 func TestDecodeClaimsAgreesWithObject(t *testing.T) {
@@ -92,6 +105,16 @@ func TestDecodeClaimsRefuses(t *testing.T) {
 	c, err := decodeClaims([]byte(`{}`))
 	require.NoError(t, err)
 	assert.Zero(t, c.Issuer)
+
+	// 136 members, and an escaped duplicate of a host or a registered claim
+	many := claimsSeeds[len(claimsSeeds)-3:]
+	for _, data := range many[:2] {
+		_, err := decodeClaims([]byte(data))
+		assert.ErrorIs(t, err, ErrMalformed)
+	}
+	c, err = decodeClaims([]byte(many[2]))
+	require.NoError(t, err)
+	assert.Equal(t, "a", c.Issuer)
 }
 
 // FuzzDecodeClaims: on any input, decodeClaims and the generic reader agree.
