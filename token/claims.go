@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -155,8 +156,10 @@ func (c *Claims) Extra(name string) (json.RawMessage, bool) {
 
 // SetExtra adds the host-defined claim name to claims that are to be
 // minted, or replaces it. A registered name in any letter case, or a value
-// that is not valid JSON, fails with [ErrNotMinted]. Like any change it is
-// for claims of one's own, not those Verify returned.
+// that is not valid JSON or that [Verifier.Verify] would refuse (invalid
+// UTF-8, a duplicate member name, nesting deeper than 16), fails with
+// [ErrNotMinted]. Like any change it is for claims of one's own, not those
+// Verify returned.
 func (c *Claims) SetExtra(name string, value json.RawMessage) error {
 	if exact, variant := isRegistered([]byte(name)); exact || variant {
 		return fmt.Errorf("%w: extra claim %q is a registered name", ErrNotMinted, name)
@@ -164,6 +167,9 @@ func (c *Claims) SetExtra(name string, value json.RawMessage) error {
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, value); err != nil {
 		return fmt.Errorf("%w: extra claim %q is not valid JSON", ErrNotMinted, name)
+	}
+	if end, err := scanValue(compact.Bytes(), 0, 1); err != nil || end != compact.Len() || !utf8.Valid(compact.Bytes()) {
+		return fmt.Errorf("%w: extra claim %q would not verify", ErrNotMinted, name)
 	}
 	obj := []byte{'{'}
 	for n, v := range c.extras() {

@@ -134,6 +134,11 @@ func TestSetExtraRefuses(t *testing.T) {
 		"registered name, iss":       {"iss", `"x"`},
 		"registered name, iat":       {"iat", `0`},
 		"registered name, auth_time": {"auth_time", `0`},
+		// valid JSON that Verify refuses
+		"nested duplicate":  {"x", `{"a":1,"a":2}`},
+		"escaped duplicate": {"x", `[{"a":1,"\u0061":2}]`},
+		"nested too deeply": {"x", strings.Repeat("[", 16) + strings.Repeat("]", 16)},
+		"invalid UTF-8":     {"x", "\"\xff\""},
 	} {
 		c := Claims{Subject: testTask, Scope: scope.Set{scope.Execution}}
 		err := c.SetExtra(tc.name, json.RawMessage(tc.value))
