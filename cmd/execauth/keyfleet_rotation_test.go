@@ -159,7 +159,23 @@ func TestFleetRotation(t *testing.T) {
 	activationSeen := signs().Sub(activated)
 	time.Sleep(time.Until(activated.Add(fleetRetire)))
 	waitUntil(t, "K1 dropped by every replica at its retire time", 10*time.Second, everyReplicaServes(without(k1)))
+	// Every replica reads the manifest without K1 before the next change:
+	// two changes within one reload interval are read as one, and the count
+	// of loads at the end expects each change read on its own.
+	loads := func(r *replica) int { return strings.Count(r.stderr.String(), "jwks: key directory loaded") }
+	loadsBefore := map[*replica]int{}
+	for _, r := range f.live() {
+		loadsBefore[r] = loads(r)
+	}
 	cliProcess(t, bin, "keys", "remove", "-dir", dir, "-kid", k1)
+	waitUntil(t, "every replica read the manifest without K1", 10*time.Second, func() bool {
+		for _, r := range f.live() {
+			if loads(r) <= loadsBefore[r] {
+				return false
+			}
+		}
+		return true
+	})
 	require.Empty(t, f.failures(), "no valid token refused through the rotation")
 
 	// 2. Emergency removal of a key whose token is still valid.
