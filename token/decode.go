@@ -98,9 +98,9 @@ type decoded struct {
 //
 // It reads the members itself rather than through object, with the same
 // grammar and checks: a registered name is looked up once, and a set of bits
-// instead of the name table refuses it twice. Over 20 % of decoding a claims
-// set and over 5 % of a full HS256 request (benchmark row
-// Middleware/HS256/execauth) and of a host claim (Extra/HS256/execauth).
+// instead of the name table refuses it twice. That takes a third off
+// decoding the usual claims set: over 5 % of a full HS256 request
+// (benchmark row Middleware/HS256/execauth).
 func decodeClaims(data []byte) (*Claims, error) {
 	i, err := openObject(data)
 	if err != nil {
@@ -111,6 +111,7 @@ func decodeClaims(data []byte) (*Claims, error) {
 	c.extra = string(data)
 	var seen uint16    // registered claims read, by index
 	var others nameSet // every other name
+	// Members up to the closing '}', each but the first after a ','.
 	i = skipSpace(data, i)
 	for empty := i < len(data) && data[i] == '}'; !empty; i = skipSpace(data, i+1) {
 		if i >= len(data) || data[i] != '"' {
