@@ -17,6 +17,7 @@ import (
 // revocations live in memory or in Redis (serve -redis).
 type api struct {
 	reissuer *refresh.Reissuer
+	verifier *token.Verifier
 	revoked  *revoke.List
 	tasks    tasks
 	log      *slog.Logger

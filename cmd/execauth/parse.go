@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/execauth/execauth/middleware"
@@ -32,6 +33,7 @@ type tokenResponse struct {
 	AccessToken     string `json:"access_token"`
 	IssuedTokenType string `json:"issued_token_type"`
 	TokenType       string `json:"token_type"`
+	ExpiresIn       int64  `json:"expires_in"` // seconds the token is valid for (RFC 8693 §2.2.1)
 	Scope           string `json:"scope"`
 }
 
@@ -69,10 +71,17 @@ func (a *api) parseToken(w http.ResponseWriter, r *http.Request) {
 		a.refuseNarrowing(w, r, err)
 		return
 	}
+	// The server's own verifier reads the exp it minted (and would refuse a
+	// token it could not accept: a misconfiguration, 500).
+	c, err := a.verifier.Verify(r.Context(), string(raw))
+	if err != nil {
+		a.refuseNarrowing(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store") // a credential (RFC 6749 §5.1)
 	writeJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: string(raw), IssuedTokenType: "urn:ietf:params:oauth:token-type:jwt",
-		TokenType: "Bearer", Scope: string(parseClass),
+		TokenType: "Bearer", ExpiresIn: int64(c.ExpiresAt.Sub(a.now()) / time.Second), Scope: string(parseClass),
 	})
 }
 

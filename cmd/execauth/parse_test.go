@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -32,6 +33,9 @@ func (f *apiFixture) parseToken(t testing.TB, processor token.Raw, body string) 
 	assert.Equal(t, "urn:ietf:params:oauth:token-type:jwt", out.IssuedTokenType)
 	assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
 	assert.Empty(t, r.header.Get(refresh.DefaultHeader), "the processor keeps its own token")
+	c, err := f.srv.verifier.Verify(t.Context(), out.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, int64(c.ExpiresAt.Sub(f.clock.Now())/time.Second), out.ExpiresIn, "expires_in is what the token says")
 	return r, token.Raw(out.AccessToken)
 }
 
@@ -51,6 +55,7 @@ func TestParseTokens(t *testing.T) {
 	assert.Equal(t, parseClass, c.Class())
 	assert.Equal(t, "dag-processor", c.Subject)
 	assert.Equal(t, parseTTL, c.ExpiresAt.Sub(c.IssuedAt))
+	assert.Contains(t, r.body, fmt.Sprintf(`"expires_in":%d`, int(parseTTL.Seconds())))
 	bundle, _ := c.Extra("bundle")
 	file, _ := c.Extra("file")
 	assert.JSONEq(t, `"demo_bundle"`, string(bundle))
@@ -82,12 +87,13 @@ func TestParseTokens(t *testing.T) {
 	// Near the processor token's end the parse token ends with it.
 	f.clock.Advance(token.DefaultProcessorTTL - 2*time.Minute)
 	require.NoError(t, f.srv.revoked.Sync(t.Context())) // the revocation list's view is fresh at the new time
-	_, late := f.parseToken(t, processor, body)
+	lr, late := f.parseToken(t, processor, body)
 	lc, err := f.srv.verifier.Verify(t.Context(), string(late))
 	require.NoError(t, err)
 	pc, err := f.srv.verifier.Verify(t.Context(), string(processor))
 	require.NoError(t, err)
 	assert.Equal(t, pc.ExpiresAt, lc.ExpiresAt, "never outlives the processor token")
+	assert.Contains(t, lr.body, `"expires_in":120`, "and says so")
 }
 
 func TestParseTokensRefused(t *testing.T) {

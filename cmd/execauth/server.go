@@ -160,6 +160,7 @@ func newServer(ctx context.Context, cfg serverConfig) (*server, error) {
 	})
 	if err == nil {
 		err = token.CheckLifetimes(issuer, verifier) // it must accept what it hands out
+		a.verifier = verifier
 	}
 	if err != nil {
 		if keys != nil {
