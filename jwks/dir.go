@@ -127,8 +127,11 @@ type DirConfig struct {
 //
 // Writes (Publish, Activate, Remove and [InitDir]) replace files atomically
 // (temporary file, fsync, rename; mode 0600) and are applied at once by the
-// Dir that made them. They read the manifest from disk first, but do not
-// lock the directory across processes: run one writer at a time.
+// Dir that made them. Each reads the manifest from disk first and holds an
+// exclusive flock on the directory's .keys.lock file until it has written,
+// so writers in several processes take turns instead of losing one
+// another's changes; ctx bounds the wait. (Where the system has no flock,
+// or a shared volume does not honour it, run one writer at a time.)
 //
 // A Dir is safe for concurrent use. Signing and verifying read an
 // immutable snapshot without locking; loads and writes serialize on a

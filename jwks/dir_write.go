@@ -29,6 +29,11 @@ func InitDir(ctx context.Context, cfg DirConfig, active *SigningKey) (*Dir, erro
 	if err := os.MkdirAll(d.path, 0o700); err != nil {
 		return nil, fmt.Errorf("jwks: key directory: %w", err)
 	}
+	unlock, err := lockWriters(ctx, d.path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if _, err := os.Lstat(filepath.Join(d.path, ManifestName)); !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("jwks: key directory %s already has a %s: %w", d.path, ManifestName, cmp.Or(err, fs.ErrExist))
 	}
@@ -45,8 +50,11 @@ func InitDir(ctx context.Context, cfg DirConfig, active *SigningKey) (*Dir, erro
 // [ErrInvalidKID]; a key that cannot be written to a file (a KMS key) with
 // [ErrNotExportable].
 func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	unlock, err := d.lockWriters(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	_, m, err := d.readManifest() // another process may have changed it since the last load
 	if err != nil {
 		return err
@@ -61,8 +69,11 @@ func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
 // key active until now retires: it verifies until now + RetireAfter. An
 // active kid is left as it is; an unknown one fails with [ErrUnknownKey].
 func (d *Dir) Activate(ctx context.Context, kid string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	unlock, err := d.lockWriters(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, i, err := d.find(kid)
 	switch {
 	case err != nil:
@@ -90,8 +101,11 @@ func (d *Dir) Activate(ctx context.Context, kid string) error {
 // active key cannot be removed ([ErrActiveKey]); an unknown kid fails with
 // [ErrUnknownKey].
 func (d *Dir) Remove(ctx context.Context, kid string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	unlock, err := d.lockWriters(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, i, err := d.find(kid)
 	switch {
 	case err != nil:
@@ -182,6 +196,18 @@ func floorSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 // ceilSecond rounds up to a whole second: a retire time is never earlier
 // than the one computed.
 func ceilSecond(t time.Time) time.Time { return floorSecond(t.Add(time.Second - 1)) }
+
+// lockWriters takes d's mutex, then the directory's writer lock, which
+// writers in other processes hold while they change it.
+func (d *Dir) lockWriters(ctx context.Context) (unlock func(), err error) {
+	d.mu.Lock()
+	release, err := lockWriters(ctx, d.path)
+	if err != nil {
+		d.mu.Unlock()
+		return nil, err
+	}
+	return func() { release(); d.mu.Unlock() }, nil
+}
 
 // find reads the manifest and returns it with the position of kid in it,
 // or an error (one matching [ErrUnknownKey] for a kid it does not name).
