@@ -69,16 +69,12 @@ func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
 // key active until now retires: it verifies until now + RetireAfter. An
 // active kid is left as it is; an unknown one fails with [ErrUnknownKey].
 func (d *Dir) Activate(ctx context.Context, kid string) error {
-	unlock, err := d.lockWriters(ctx)
+	m, i, unlock, err := d.find(ctx, kid)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	m, i, err := d.find(kid)
-	switch {
-	case err != nil:
-		return err
-	case m.Keys[i].State == StateActive:
+	if m.Keys[i].State == StateActive {
 		return nil
 	}
 	now := d.now()
@@ -101,16 +97,12 @@ func (d *Dir) Activate(ctx context.Context, kid string) error {
 // active key cannot be removed ([ErrActiveKey]); an unknown kid fails with
 // [ErrUnknownKey].
 func (d *Dir) Remove(ctx context.Context, kid string) error {
-	unlock, err := d.lockWriters(ctx)
+	m, i, unlock, err := d.find(ctx, kid)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	m, i, err := d.find(kid)
-	switch {
-	case err != nil:
-		return err
-	case m.Keys[i].State == StateActive:
+	if m.Keys[i].State == StateActive {
 		return fmt.Errorf("%w: %q signs now; activate another key before removing it", ErrActiveKey, kid)
 	}
 	file := m.Keys[i].File
@@ -209,17 +201,21 @@ func (d *Dir) lockWriters(ctx context.Context) (unlock func(), err error) {
 	return func() { release(); d.mu.Unlock() }, nil
 }
 
-// find reads the manifest and returns it with the position of kid in it,
-// or an error (one matching [ErrUnknownKey] for a kid it does not name).
-// d.mu must be held.
-func (d *Dir) find(kid string) (*manifest, int, error) {
-	_, m, err := d.readManifest()
-	if err != nil {
-		return nil, -1, err
+// find takes the locks of lockWriters, reads the manifest and returns it
+// with the position of kid in it and the func that releases the locks; on
+// an error (one matching [ErrUnknownKey] for a kid it does not name) it
+// holds no lock.
+func (d *Dir) find(ctx context.Context, kid string) (m *manifest, i int, unlock func(), err error) {
+	if unlock, err = d.lockWriters(ctx); err != nil {
+		return nil, -1, nil, err
 	}
-	i := slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid })
-	if i < 0 {
-		return nil, -1, fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+	if _, m, err = d.readManifest(); err != nil {
+		unlock()
+		return nil, -1, nil, err
 	}
-	return m, i, nil
+	if i = slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid }); i < 0 {
+		unlock()
+		return nil, -1, nil, fmt.Errorf("%w: no key %q in %s", ErrUnknownKey, kid, d.path)
+	}
+	return m, i, unlock, nil
 }
