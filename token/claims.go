@@ -74,28 +74,26 @@ func registeredIndex(name []byte) int {
 	return -1
 }
 
-// isRegistered reports whether name is a registered claim name (exact) or
-// equal to one under Unicode case folding (variant: "Exp", or "ſub",
-// which encoding/json would read as sub).
-func isRegistered(name []byte) (exact, variant bool) {
-	if registeredIndex(name) >= 0 {
-		return true, false
-	}
+// isVariant reports whether name, which is not a registered claim name, is
+// equal to one under Unicode case folding ("Exp", or "ſub", which
+// encoding/json would read as sub).
+func isVariant(name []byte) bool {
 	if len(name) == 0 || !foldsToRegistered[name[0]] {
-		return false, false
+		return false
 	}
 	for _, r := range registered {
 		if bytes.EqualFold(name, []byte(r)) {
-			return false, true
+			return true
 		}
 	}
-	return false, false
+	return false
 }
 
 // foldsToRegistered marks the bytes a case variant of a registered name can
 // start with: the first letters of registered names in either case, and
 // every byte outside ASCII (Unicode folding maps some of them to ASCII
-// letters). Most host claims start elsewhere and skip both comparisons.
+// letters). Most host claims start elsewhere and skip the comparisons of
+// registeredIndex and isVariant.
 var foldsToRegistered = func() (t [256]bool) {
 	for _, r := range registered {
 		t[r[0]], t[r[0]-'a'+'A'] = true, true
@@ -161,7 +159,7 @@ func (c *Claims) Extra(name string) (json.RawMessage, bool) {
 // [ErrNotMinted]. Like any change it is for claims of one's own, not those
 // Verify returned.
 func (c *Claims) SetExtra(name string, value json.RawMessage) error {
-	if exact, variant := isRegistered([]byte(name)); exact || variant {
+	if registeredIndex([]byte(name)) >= 0 || isVariant([]byte(name)) {
 		return fmt.Errorf("%w: extra claim %q is a registered name", ErrNotMinted, name)
 	}
 	var compact bytes.Buffer
@@ -206,7 +204,7 @@ func (c *Claims) extras() iter.Seq2[[]byte, json.RawMessage] {
 			if m, ok, err = o.next(); !ok || err != nil {
 				return
 			}
-			if exact, _ := isRegistered(m.name); exact {
+			if registeredIndex(m.name) >= 0 {
 				continue
 			}
 			if !yield(m.name, m.value[:len(m.value):len(m.value)]) {

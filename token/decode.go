@@ -141,7 +141,7 @@ func decodeClaims(data []byte) (*Claims, error) {
 		if k >= 0 {
 			seen |= 1 << k
 			err = d.set(k, data[at:i], at)
-		} else if _, variant := isRegistered(name); variant {
+		} else if isVariant(name) {
 			err = fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
 		}
 		if err != nil {

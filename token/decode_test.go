@@ -29,7 +29,7 @@ func decodeClaimsByObject(data []byte) (*Claims, error) {
 		}
 		if k := registeredIndex(m.name); k >= 0 {
 			err = d.set(k, m.value, m.at)
-		} else if _, variant := isRegistered(m.name); variant {
+		} else if isVariant(m.name) {
 			err = ErrMalformed
 		}
 		if err != nil {
