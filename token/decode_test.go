@@ -124,3 +124,16 @@ func FuzzDecodeClaims(f *testing.F) {
 	}
 	f.Fuzz(sameDecoding)
 }
+
+// TestRegisteredIndex: the switch names every registered claim at its index
+// and nothing else, not even a case variant or a prefix.
+func TestRegisteredIndex(t *testing.T) {
+	t.Parallel()
+	for k, r := range registered {
+		assert.Equal(t, k, registeredIndex([]byte(r)), r)
+		for _, other := range []string{strings.ToUpper(r), r[:len(r)-1], r + "_", " " + r, r + "\x00"} {
+			assert.Equal(t, -1, registeredIndex([]byte(other)), "%q", other)
+		}
+	}
+	assert.Equal(t, -1, registeredIndex(nil))
+}
