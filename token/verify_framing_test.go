@@ -1,6 +1,8 @@
 package token
 
 import (
+	"encoding/base64"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -111,6 +113,27 @@ func TestDecodeSegment(t *testing.T) {
 		got, err := decodeSegment(nil, testkit.B64(s))
 		require.NoError(t, err)
 		assert.Equal(t, s, string(got))
+	}
+	// lengths 0 to 69, each decoded onto a prefix, and a character outside
+	// the alphabet at every position
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for n := range 70 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		enc := base64.RawURLEncoding.EncodeToString(b)
+		got, err := decodeSegment([]byte("pre"), enc)
+		require.NoError(t, err, n)
+		assert.Equal(t, "pre"+string(b), string(got), n)
+		for i := range enc {
+			for _, c := range []byte{'=', '+', '/', '.', 0, 0x80, 0xff} {
+				bad := []byte(enc)
+				bad[i] = c
+				_, err := decodeSegment(nil, string(bad))
+				assert.ErrorIs(t, err, ErrMalformed, "%q at %d of %d", c, i, len(enc))
+			}
+		}
 	}
 	_, err := decodeSegment(nil, "Zg==")
 	require.Error(t, err, "charset is checked by split; a stray '=' must not decode either")
