@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,13 +13,13 @@ import (
 // decodeClaimsByObject decodes a claims set through the generic object
 // reader, which headers, nested objects and Claims.Extra use: the reference
 // that decodeClaims, which reads the members itself, must agree with.
-func decodeClaimsByObject(data []byte) (*Claims, error) {
+func decodeClaimsByObject(data []byte, exp *expected) (*Claims, error) {
 	o, err := readObject(data)
 	if err != nil {
 		return nil, err
 	}
 	d := new(decoded)
-	d.extra = string(data)
+	d.keepText(data)
 	for {
 		m, ok, err := o.next()
 		if err != nil {
@@ -28,7 +29,7 @@ func decodeClaimsByObject(data []byte) (*Claims, error) {
 			return &d.Claims, nil
 		}
 		if k := registeredIndex(m.name); k >= 0 {
-			err = d.set(k, m.value, m.at)
+			err = d.set(k, data, m.at, m.at+len(m.value), exp)
 		} else if isVariant(m.name) {
 			err = ErrMalformed
 		}
@@ -40,10 +41,12 @@ func decodeClaimsByObject(data []byte) (*Claims, error) {
 
 // sameDecoding fails t unless decodeClaims and the generic reader agree on
 // data: both refuse it for the same reason, or both return equal claims.
+// The verifier's strings are "a" (iss) and "b" (aud), which some seeds use.
 func sameDecoding(t *testing.T, data string) {
 	t.Helper()
-	got, err := decodeClaims([]byte(data))
-	want, wantErr := decodeClaimsByObject([]byte(data))
+	exp := &expected{issuer: "a", audience: []string{"b"}}
+	got, err := decodeClaims([]byte(data), exp)
+	want, wantErr := decodeClaimsByObject([]byte(data), exp)
 	if wantErr != nil {
 		require.Error(t, err, "%q", data)
 		assert.Nil(t, got)
@@ -51,7 +54,23 @@ func sameDecoding(t *testing.T, data string) {
 		return
 	}
 	require.NoError(t, err, "%q", data)
-	assert.Equal(t, want, got, "%q", data)
+	assert.Equal(t, claimsView(want), claimsView(got), "%q", data)
+}
+
+// claimsView is what a caller can read of c: the fields, the form of aud and
+// the host claims (where the text behind them is kept may differ).
+func claimsView(c *Claims) any {
+	type hostClaim struct{ name, value string }
+	var host []hostClaim
+	for n, v := range c.extras() {
+		host = append(host, hostClaim{string(n), string(v)})
+	}
+	out := *c
+	out.extra = ""
+	return struct {
+		Claims
+		host []hostClaim
+	}{out, host}
 }
 
 // claimsSeeds are claims sets at the edges of the grammar and of the
@@ -98,21 +117,21 @@ func TestDecodeClaimsRefuses(t *testing.T) {
 		`{"iss":"a",}`, `{,"iss":"a"}`, `{"iss":"a",,"sub":"b"}`, `{"iss":"a"}{}`, `{"iss":"a"`,
 		`{"iss":"a","iss":"a"}`, `{"iss":"a","\u0069ss":"a"}`, `{"x":1,"\u0078":1}`, `{"Exp":1}`,
 	} {
-		c, err := decodeClaims([]byte(data))
+		c, err := decodeClaims([]byte(data), new(expected))
 		assert.ErrorIs(t, err, ErrMalformed, data)
 		assert.Nil(t, c, data)
 	}
-	c, err := decodeClaims([]byte(`{}`))
+	c, err := decodeClaims([]byte(`{}`), new(expected))
 	require.NoError(t, err)
 	assert.Zero(t, c.Issuer)
 
 	// 136 members, and an escaped duplicate of a host or a registered claim
 	many := claimsSeeds[len(claimsSeeds)-3:]
 	for _, data := range many[:2] {
-		_, err := decodeClaims([]byte(data))
+		_, err := decodeClaims([]byte(data), new(expected))
 		assert.ErrorIs(t, err, ErrMalformed)
 	}
-	c, err = decodeClaims([]byte(many[2]))
+	c, err = decodeClaims([]byte(many[2]), new(expected))
 	require.NoError(t, err)
 	assert.Equal(t, "a", c.Issuer)
 }
@@ -136,4 +155,47 @@ func TestRegisteredIndex(t *testing.T) {
 		}
 	}
 	assert.Equal(t, -1, registeredIndex(nil))
+}
+
+// TestDecodeClaimsStrings: where string claims live. iss and aud equal to
+// the verifier's share its strings; sub and jti fit in the Claims' own
+// allocation; longer strings, escaped ones and host claims are still read
+// whole; claims decoded later never change earlier ones.
+func TestDecodeClaimsStrings(t *testing.T) {
+	t.Parallel()
+	exp := &expected{issuer: "https://scheduler.example", audience: []string{"other", "execution-api"}}
+	const sub, jti = "3fc8a984-042a-4fe4-a5a5-79aa6655ed61", "34fd39176cfd9bfb84dcdfe5cc384931"
+	usual := `{"iss":"https://scheduler.example","sub":"` + sub + `","aud":"execution-api","jti":"` + jti + `"}`
+	c, err := decodeClaims([]byte(usual), exp)
+	require.NoError(t, err)
+	assert.Equal(t, []string{sub, jti, "https://scheduler.example"}, []string{c.Subject, c.ID, c.Issuer})
+	assert.Equal(t, unsafe.StringData(exp.issuer), unsafe.StringData(c.Issuer), "iss shares the verifier's string")
+	assert.Equal(t, unsafe.StringData(exp.audience[1]), unsafe.StringData(c.Audience[0]), "aud shares the verifier's string")
+	assert.Empty(t, c.extra, "no host claims: the text is not kept")
+	_, ok := c.Extra("sub")
+	assert.False(t, ok)
+
+	long := strings.Repeat("s", 60)
+	for _, data := range []string{
+		`{"sub":"` + long + `","jti":"` + long + `","iss":"other","aud":["x","y"]}`, // past the inline bytes
+		`{"sub":"` + long + `","x":{"y":[1,"2"]},"jti":"j\u00e9","iss":"\u0061"}`,   // a host claim, escapes
+	} {
+		c, err := decodeClaims([]byte(data), exp)
+		require.NoError(t, err, data)
+		assert.Equal(t, long, c.Subject, data)
+		assert.NotEmpty(t, c.ID, data)
+		assert.NotEmpty(t, c.Issuer, data)
+		assert.Equal(t, claimsView(mustDecodeByObject(t, data, exp)), claimsView(c), data)
+	}
+	c2, err := decodeClaims([]byte(`{"sub":"`+strings.Repeat("x", 36)+`","jti":"`+strings.Repeat("y", 32)+`"}`), exp)
+	require.NoError(t, err)
+	assert.Equal(t, []string{sub, jti}, []string{c.Subject, c.ID}, "an earlier Claims is untouched")
+	assert.Equal(t, strings.Repeat("x", 36), c2.Subject)
+}
+
+func mustDecodeByObject(t *testing.T, data string, exp *expected) *Claims {
+	t.Helper()
+	c, err := decodeClaimsByObject([]byte(data), exp)
+	require.NoError(t, err)
+	return c
 }

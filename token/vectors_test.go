@@ -102,7 +102,7 @@ func TestRFC7515Vectors(t *testing.T) {
 			before := verifier(expiry.Add(-time.Minute))
 			payload, _, err := before.verifySignature(context.Background(), tv.JWS, nil)
 			require.NoError(t, err, "signature must verify")
-			c, err := decodeClaims(payload)
+			c, err := decodeClaims(payload, new(expected))
 			require.NoError(t, err)
 			assert.Equal(t, "joe", c.Issuer)
 			assert.Equal(t, expiry, c.ExpiresAt)

@@ -200,7 +200,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeClaims(payload)
+	c, err := decodeClaims(payload, &expected{issuer: v.issuer, audience: v.audience})
 	if err != nil {
 		return nil, err
 	}
