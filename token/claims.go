@@ -34,9 +34,11 @@ type Claims struct {
 	AuthTime  time.Time // auth_time: the run exchange that started this execution-token chain
 
 	// extra is a JSON object whose members with unregistered names are the
-	// host's claims ([Claims.Extra]): the whole claims set of a verified
-	// token, or what [Claims.SetExtra] built.
+	// host's claims ([Claims.Extra]): what [Claims.SetExtra] built, or the
+	// claims set of a verified token, as text or (encoded) as the token's
+	// base64url payload, decoded when they are asked for.
 	extra    string
+	encoded  bool
 	audArray bool   // aud was a JSON array although it holds one value
 	kid      string // kid of the key that verified the token
 	class    *Class // the class as the verifier's Classes describe it; nil until verified
@@ -158,7 +160,9 @@ func (c *Claims) KeyID() string { return c.kid }
 
 // Extra returns the raw JSON value of the host-defined claim name, and
 // whether the token has it. Registered names (iss, sub, …) are never extra.
-// The value is the caller's own copy; decode it with json.Unmarshal.
+// The value is the caller's own copy; decode it with json.Unmarshal. Host
+// claims are not decoded when the token is verified: each call reads them
+// from the token's claims set.
 func (c *Claims) Extra(name string) (json.RawMessage, bool) {
 	for n, v := range c.extras() {
 		if string(n) == name {
@@ -191,7 +195,7 @@ func (c *Claims) SetExtra(name string, value json.RawMessage) error {
 			obj = appendMember(obj, n, v)
 		}
 	}
-	c.extra = string(append(appendMember(obj, []byte(name), compact.Bytes()), '}'))
+	c.extra, c.encoded = string(append(appendMember(obj, []byte(name), compact.Bytes()), '}')), false
 	return nil
 }
 
@@ -207,13 +211,17 @@ func appendMember(obj, name, value []byte) []byte {
 
 // extras yields the host claims, in the order of the JSON object: each
 // name (unescaped) and raw value, from a copy of c.extra. c.extra was
-// checked when it was set, so it scans without error.
+// checked when it was set, so it decodes and scans without error.
 func (c *Claims) extras() iter.Seq2[[]byte, json.RawMessage] {
 	return func(yield func([]byte, json.RawMessage) bool) {
 		if c.extra == "" {
 			return
 		}
-		o, err := readObject([]byte(c.extra))
+		data := []byte(c.extra)
+		if c.encoded {
+			data, _ = decodeSegment(nil, c.extra)
+		}
+		o, err := readObject(data)
 		for err == nil {
 			var m member
 			var ok bool

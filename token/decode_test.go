@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func decodeClaimsByObject(data []byte, exp *expected) (*Claims, error) {
 func sameDecoding(t *testing.T, data string) {
 	t.Helper()
 	exp := &expected{issuer: "a", audience: []string{"b"}}
-	got, err := decodeClaims([]byte(data), exp)
+	got, err := decodeClaims([]byte(data), base64.RawURLEncoding.EncodeToString([]byte(data)), exp)
 	want, wantErr := decodeClaimsByObject([]byte(data), exp)
 	if wantErr != nil {
 		require.Error(t, err, "%q", data)
@@ -66,7 +67,7 @@ func claimsView(c *Claims) any {
 		host = append(host, hostClaim{string(n), string(v)})
 	}
 	out := *c
-	out.extra = ""
+	out.extra, out.encoded = "", false
 	return struct {
 		Claims
 		host []hostClaim
@@ -117,21 +118,21 @@ func TestDecodeClaimsRefuses(t *testing.T) {
 		`{"iss":"a",}`, `{,"iss":"a"}`, `{"iss":"a",,"sub":"b"}`, `{"iss":"a"}{}`, `{"iss":"a"`,
 		`{"iss":"a","iss":"a"}`, `{"iss":"a","\u0069ss":"a"}`, `{"x":1,"\u0078":1}`, `{"Exp":1}`,
 	} {
-		c, err := decodeClaims([]byte(data), new(expected))
+		c, err := decodeClaims([]byte(data), "", new(expected))
 		assert.ErrorIs(t, err, ErrMalformed, data)
 		assert.Nil(t, c, data)
 	}
-	c, err := decodeClaims([]byte(`{}`), new(expected))
+	c, err := decodeClaims([]byte(`{}`), "", new(expected))
 	require.NoError(t, err)
 	assert.Zero(t, c.Issuer)
 
 	// 136 members, and an escaped duplicate of a host or a registered claim
 	many := claimsSeeds[len(claimsSeeds)-3:]
 	for _, data := range many[:2] {
-		_, err := decodeClaims([]byte(data), new(expected))
+		_, err := decodeClaims([]byte(data), "", new(expected))
 		assert.ErrorIs(t, err, ErrMalformed)
 	}
-	c, err = decodeClaims([]byte(many[2]), new(expected))
+	c, err = decodeClaims([]byte(many[2]), "", new(expected))
 	require.NoError(t, err)
 	assert.Equal(t, "a", c.Issuer)
 }
@@ -166,7 +167,7 @@ func TestDecodeClaimsStrings(t *testing.T) {
 	exp := &expected{issuer: "https://scheduler.example", audience: []string{"other", "execution-api"}}
 	const sub, jti = "3fc8a984-042a-4fe4-a5a5-79aa6655ed61", "34fd39176cfd9bfb84dcdfe5cc384931"
 	usual := `{"iss":"https://scheduler.example","sub":"` + sub + `","aud":"execution-api","jti":"` + jti + `"}`
-	c, err := decodeClaims([]byte(usual), exp)
+	c, err := decodeClaims([]byte(usual), "", exp)
 	require.NoError(t, err)
 	assert.Equal(t, []string{sub, jti, "https://scheduler.example"}, []string{c.Subject, c.ID, c.Issuer})
 	assert.Equal(t, unsafe.StringData(exp.issuer), unsafe.StringData(c.Issuer), "iss shares the verifier's string")
@@ -180,14 +181,33 @@ func TestDecodeClaimsStrings(t *testing.T) {
 		`{"sub":"` + long + `","jti":"` + long + `","iss":"other","aud":["x","y"]}`, // past the inline bytes
 		`{"sub":"` + long + `","x":{"y":[1,"2"]},"jti":"j\u00e9","iss":"\u0061"}`,   // a host claim, escapes
 	} {
-		c, err := decodeClaims([]byte(data), exp)
+		c, err := decodeClaims([]byte(data), "", exp)
 		require.NoError(t, err, data)
 		assert.Equal(t, long, c.Subject, data)
 		assert.NotEmpty(t, c.ID, data)
 		assert.NotEmpty(t, c.Issuer, data)
 		assert.Equal(t, claimsView(mustDecodeByObject(t, data, exp)), claimsView(c), data)
 	}
-	c2, err := decodeClaims([]byte(`{"sub":"`+strings.Repeat("x", 36)+`","jti":"`+strings.Repeat("y", 32)+`"}`), exp)
+	// Host claims are read from the token's payload, or from the text when
+	// it is kept anyway.
+	const host = `{"sub":"` + sub + `","x":[1,{"y":"z"}],"jti":"` + jti + `"}`
+	enc := base64.RawURLEncoding.EncodeToString([]byte(host))
+	c3, err := decodeClaims([]byte(host), enc, exp)
+	require.NoError(t, err)
+	assert.True(t, c3.encoded)
+	assert.Equal(t, unsafe.StringData(enc), unsafe.StringData(c3.extra), "the token's own payload, not a copy")
+	x, ok := c3.Extra("x")
+	require.True(t, ok)
+	assert.JSONEq(t, `[1,{"y":"z"}]`, string(x))
+	over := `{"sub":"` + strings.Repeat("s", 80) + `","x":1}` // sub does not fit: the text is kept
+	c3, err = decodeClaims([]byte(over), base64.RawURLEncoding.EncodeToString([]byte(over)), exp)
+	require.NoError(t, err)
+	assert.False(t, c3.encoded)
+	x, ok = c3.Extra("x")
+	require.True(t, ok)
+	assert.Equal(t, "1", string(x))
+
+	c2, err := decodeClaims([]byte(`{"sub":"`+strings.Repeat("x", 36)+`","jti":"`+strings.Repeat("y", 32)+`"}`), "", exp)
 	require.NoError(t, err)
 	assert.Equal(t, []string{sub, jti}, []string{c.Subject, c.ID}, "an earlier Claims is untouched")
 	assert.Equal(t, strings.Repeat("x", 36), c2.Subject)

@@ -85,7 +85,7 @@ func TestObjectGrammar(t *testing.T) {
 // buffer, which the verifier reuses; escaped and plain values both decode.
 func TestClaimStringsOwnTheirBytes(t *testing.T) {
 	data := []byte(`{"sub":"svc\/a\u00e9","jti":"j-1","iss":"` + testIssuer + `","aud":["x","` + testAudience + `"],"scope":"execution connections:read"}`)
-	c, err := decodeClaims(data, new(expected))
+	c, err := decodeClaims(data, "", new(expected))
 	require.NoError(t, err)
 	for i := range data {
 		data[i] = 'X'

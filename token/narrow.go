@@ -117,7 +117,7 @@ func (i *Issuer) narrowedTimes(now, sourceExp time.Time, class *Class, ttl time.
 // narrowExtra gives c the source's host claims and the granted ones, in
 // name order; a granted claim may not change one the source carries.
 func narrowExtra(c, source *Claims, granted map[string]json.RawMessage) error {
-	c.extra = source.extra
+	c.extra, c.encoded = source.extra, source.encoded
 	for _, name := range slices.Sorted(maps.Keys(granted)) {
 		if err := c.SetExtra(name, granted[name]); err != nil {
 			return err

@@ -196,11 +196,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	var buf [2048]byte // a claims set with a few dozen host claims; larger ones go to the heap
-	payload, kid, err := v.verifySignature(ctx, raw, buf[:0])
+	payload, encoded, kid, err := v.verifySignature(ctx, raw, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeClaims(payload, &expected{issuer: v.issuer, audience: v.audience})
+	c, err := decodeClaims(payload, encoded, &expected{issuer: v.issuer, audience: v.audience})
 	if err != nil {
 		return nil, err
 	}
@@ -257,51 +257,52 @@ func (v *Verifier) generation() uint64 {
 }
 
 // verifySignature runs every check up to and including the signature and
-// appends the decoded payload to buf. The header's size is checked first;
+// appends the decoded payload to buf; encoded is the payload as the token
+// has it. The header's size is checked first;
 // then all three segments are decoded (strict base64url) before the header's
 // JSON is parsed, but nothing in the payload has been looked at yet.
-func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, kid string, err error) {
+func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, encoded, kid string, err error) {
 	if len(raw) > v.maxSize {
-		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
+		return nil, "", "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
 	}
 	f, err := split(raw)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if len(f.header) > maxHeaderEncoded {
-		return nil, "", fmt.Errorf("%w: header over %d bytes", ErrMalformed, maxHeaderSize)
+		return nil, "", "", fmt.Errorf("%w: header over %d bytes", ErrMalformed, maxHeaderSize)
 	}
 	if payload, err = decodeSegment(buf, f.payload); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	var sbuf [512]byte // an RSA-4096 signature; longer ones go to the heap
 	sig, err := decodeSegment(sbuf[:0], f.signature)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	h, known := v.headers.get(f.header) // a remembered header passed the allow-list
 	if !known {
 		if h, err = decodeHeader(f.header); err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
 		if !v.algs[h.alg] {
-			return nil, "", ErrAlgorithm
+			return nil, "", "", ErrAlgorithm
 		}
 	}
 	key, err := v.keys.LookupKey(ctx, h.kid, h.alg)
 	if err != nil {
-		return nil, "", lookupError(err)
+		return nil, "", "", lookupError(err)
 	}
 	if key.Algorithm() != h.alg {
-		return nil, "", fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
+		return nil, "", "", fmt.Errorf("%w: key bound to another algorithm", ErrAlgorithm)
 	}
 	if err := key.Verify(f.signingInput, sig); err != nil {
-		return nil, "", ErrSignature
+		return nil, "", "", ErrSignature
 	}
 	if !known {
 		v.headers.remember(f.header, h)
 	}
-	return payload, key.ID(), nil
+	return payload, f.payload, key.ID(), nil
 }
 
 func lookupError(err error) error {
