@@ -211,29 +211,33 @@ func appendMember(obj, name, value []byte) []byte {
 
 // extras yields the host claims, in the order of the JSON object: each
 // name (unescaped) and raw value, from a copy of c.extra. c.extra was
-// checked when it was set, so it decodes and scans without error.
+// checked when it was set, so it decodes and scans without error; if it does
+// not, the bytes of the token string given to Verify were changed (through
+// unsafe) since, and extras panics rather than yield fewer claims.
 func (c *Claims) extras() iter.Seq2[[]byte, json.RawMessage] {
 	return func(yield func([]byte, json.RawMessage) bool) {
 		if c.extra == "" {
 			return
 		}
-		data := []byte(c.extra)
+		data, err := []byte(c.extra), error(nil)
 		if c.encoded {
-			data, _ = decodeSegment(nil, c.extra)
+			data, err = decodeSegment(nil, c.extra)
 		}
-		o, err := readObject(data)
+		var o object
+		if err == nil {
+			o, err = readObject(data)
+		}
 		for err == nil {
-			var m member
-			var ok bool
-			if m, ok, err = o.next(); !ok || err != nil {
+			m, ok, err2 := o.next()
+			if err = err2; !ok || err != nil {
+				break
+			}
+			if registeredIndex(m.name) < 0 && !yield(m.name, m.value[:len(m.value):len(m.value)]) {
 				return
 			}
-			if registeredIndex(m.name) >= 0 {
-				continue
-			}
-			if !yield(m.name, m.value[:len(m.value):len(m.value)]) {
-				return
-			}
+		}
+		if err != nil {
+			panic("token: the claims set no longer reads as it was verified: was the token string modified?")
 		}
 	}
 }

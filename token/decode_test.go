@@ -1,14 +1,20 @@
 package token
 
 import (
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/jwks"
+	"github.com/execauth/execauth/scope"
 )
 
 // decodeClaimsByObject decodes a claims set through the generic object
@@ -56,6 +62,25 @@ func sameDecoding(t *testing.T, data string) {
 	}
 	require.NoError(t, err, "%q", data)
 	assert.Equal(t, claimsView(want), claimsView(got), "%q", data)
+	// The reference shares the string decoding; encoding/json does not.
+	var std struct {
+		Iss, Sub, Jti string
+		Aud           json.RawMessage
+	}
+	require.NoError(t, json.Unmarshal([]byte(data), &std), "%q", data)
+	var aud []string
+	if len(std.Aud) > 0 && std.Aud[0] == '"' {
+		aud = []string{""}
+		require.NoError(t, json.Unmarshal(std.Aud, &aud[0]))
+	} else if len(std.Aud) > 0 {
+		require.NoError(t, json.Unmarshal(std.Aud, &aud))
+	}
+	aud = slices.DeleteFunc(aud, func(a string) bool { return a == "" })
+	assert.Equal(t, []string{std.Iss, std.Sub, std.Jti}, []string{got.Issuer, got.Subject, got.ID}, "%q", data)
+	assert.Equal(t, len(aud), len(got.Audience), "%q", data)
+	if len(aud) > 0 {
+		assert.Equal(t, aud, got.Audience, "%q", data)
+	}
 }
 
 // claimsView is what a caller can read of c: the fields, the form of aud and
@@ -184,10 +209,15 @@ func TestDecodeClaimsStrings(t *testing.T) {
 		c, err := decodeClaims([]byte(data), "", exp)
 		require.NoError(t, err, data)
 		assert.Equal(t, long, c.Subject, data)
-		assert.NotEmpty(t, c.ID, data)
-		assert.NotEmpty(t, c.Issuer, data)
 		assert.Equal(t, claimsView(mustDecodeByObject(t, data, exp)), claimsView(c), data)
 	}
+	c4, err := decodeClaims([]byte(`{"sub":"`+long+`","jti":"`+long+`","iss":"other","aud":["x","","y"]}`), "", exp)
+	require.NoError(t, err)
+	assert.Equal(t, []string{long, long, "other"}, []string{c4.Subject, c4.ID, c4.Issuer})
+	assert.Equal(t, []string{"x", "y"}, c4.Audience)
+	c4, err = decodeClaims([]byte(`{"sub":"`+long+`","jti":"j\u00e9","iss":"\u0061"}`), "", exp)
+	require.NoError(t, err)
+	assert.Equal(t, []string{long, "jé", "a"}, []string{c4.Subject, c4.ID, c4.Issuer})
 	// Host claims are read from the token's payload, or from the text when
 	// it is kept anyway.
 	const host = `{"sub":"` + sub + `","x":[1,{"y":"z"}],"jti":"` + jti + `"}`
@@ -218,4 +248,31 @@ func mustDecodeByObject(t *testing.T, data string, exp *expected) *Claims {
 	c, err := decodeClaimsByObject([]byte(data), exp)
 	require.NoError(t, err)
 	return c
+}
+
+// TestExtraFailsClosed: Claims read their host claims from the token string
+// given to Verify. A host that breaks string immutability (unsafe.String
+// over a buffer it then reuses) gets a panic from Extra, not a token that
+// quietly lost the claim binding it to a resource.
+func TestExtraFailsClosed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, jwks.HS256, nil)
+	c := Claims{Subject: testTask, Scope: scope.Set{scope.Execution}}
+	require.NoError(t, c.SetExtra("resource", json.RawMessage(`"bundle-7"`)))
+	raw, err := f.iss.Mint(c)
+	require.NoError(t, err)
+	for _, corrupt := range []byte{'!', 'A'} { // not base64url; base64url that is no longer the JSON
+		buf := []byte(raw)
+		got, err := f.v.Verify(context.Background(), unsafe.String(&buf[0], len(buf)))
+		require.NoError(t, err)
+		v, ok := got.Extra("resource")
+		require.True(t, ok)
+		assert.Equal(t, `"bundle-7"`, string(v))
+		payload := strings.IndexByte(string(raw), '.') + 1
+		for i := payload; buf[i] != '.'; i++ {
+			buf[i] = corrupt
+		}
+		assert.PanicsWithValue(t, "token: the claims set no longer reads as it was verified: was the token string modified?",
+			func() { got.Extra("resource") }, "%q", corrupt)
+	}
 }

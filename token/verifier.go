@@ -189,7 +189,8 @@ func (v *Verifier) Classes() *Classes { return v.classes }
 // configured.
 // On error the claims are never returned; the error matches one of the
 // package's sentinels with errors.Is. The returned Claims may be shared with
-// other callers (see [VerifierConfig.CacheSize]): do not modify them.
+// other callers (see [VerifierConfig.CacheSize]): do not modify them. They
+// may refer to raw's bytes, as any substring does.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	return v.VerifyResult(ctx, raw, nil)
 }
