@@ -77,7 +77,11 @@ func (c *verifiedCache) hash(raw string) uint64 {
 	return maphash.String(c.seed, raw[max(0, len(raw)-hashedTail):])
 }
 
-func (c *verifiedCache) shard(h uint64) *cacheShard { return &c.shards[h%uint64(len(c.shards))] }
+// shard maps the hash's high half onto the shards by a multiplication, not
+// a division.
+func (c *verifiedCache) shard(h uint64) *cacheShard {
+	return &c.shards[(h>>32)*uint64(len(c.shards))>>32]
+}
 
 // get returns the cached claims of raw, whose hash is h, if it was verified
 // under generation.

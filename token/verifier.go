@@ -112,6 +112,7 @@ type Verifier struct {
 	revocations  Revocations    // nil: no revocation checks
 	hooks        *observe.Hooks // nil: nothing reported
 	cache        *verifiedCache // nil when CacheSize is zero
+	generations  generationer   // keys, if their keys change over time; else nil
 	headers      headerMemo     // headers of verified tokens, decoded once
 }
 
@@ -171,6 +172,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	if cfg.CacheSize > 0 {
 		v.cache = newVerifiedCache(cfg.CacheSize)
+		v.generations, _ = cfg.Keys.(generationer)
 	}
 	return v, nil
 }
@@ -251,10 +253,10 @@ func (v *Verifier) verifyCached(ctx context.Context, raw string, res *Result) (*
 }
 
 func (v *Verifier) generation() uint64 {
-	if g, ok := v.keys.(generationer); ok {
-		return g.Generation()
+	if v.generations == nil {
+		return 0
 	}
-	return 0
+	return v.generations.Generation()
 }
 
 // verifySignature runs every check up to and including the signature and
@@ -348,10 +350,11 @@ func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	if c.IssuedAt.IsZero() {
 		return fmt.Errorf("%w: iat", ErrClaims)
 	}
-	if c.IssuedAt.After(now.Add(v.leeway)) {
+	late := now.Add(v.leeway) // the latest a claim may be: clock skew
+	if c.IssuedAt.After(late) {
 		return fmt.Errorf("%w: iat in the future", ErrNotYetValid)
 	}
-	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(v.leeway)) {
+	if !c.NotBefore.IsZero() && c.NotBefore.After(late) {
 		return fmt.Errorf("%w: nbf", ErrNotYetValid)
 	}
 	return nil
