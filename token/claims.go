@@ -66,8 +66,8 @@ var registered = [...]string{
 
 // registeredIndex returns the index of name in registered, or -1. A switch
 // on the name, which the compiler turns into a search by length and value,
-// takes a fifth of the time of comparing it with each name in turn: over
-// 5 % of a full HS256 request (benchmark row Middleware/HS256/execauth).
+// takes a tenth of the time of comparing it with each name in turn: about
+// 80 ns of a full HS256 request (benchmark row Middleware/HS256/execauth).
 func registeredIndex(name []byte) int {
 	switch string(name) {
 	case "iss":

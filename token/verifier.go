@@ -261,9 +261,9 @@ func (v *Verifier) generation() uint64 {
 
 // verifySignature runs every check up to and including the signature and
 // appends the decoded payload to buf; encoded is the payload as the token
-// has it. The header's size is checked first;
-// then all three segments are decoded (strict base64url) before the header's
-// JSON is parsed, but nothing in the payload has been looked at yet.
+// has it. The header's size is checked first; then all three segments are
+// decoded (strict base64url) before the header's JSON is parsed, but nothing
+// in the payload has been looked at yet.
 func (v *Verifier) verifySignature(ctx context.Context, raw string, buf []byte) (payload []byte, encoded, kid string, err error) {
 	if len(raw) > v.maxSize {
 		return nil, "", "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, v.maxSize)
