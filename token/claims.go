@@ -219,9 +219,12 @@ func (c *Claims) extras() iter.Seq2[[]byte, json.RawMessage] {
 		if c.extra == "" {
 			return
 		}
-		data, err := []byte(c.extra), error(nil)
+		var data []byte
+		var err error
 		if c.encoded {
 			data, err = decodeSegment(nil, c.extra)
+		} else {
+			data = []byte(c.extra)
 		}
 		var o object
 		if err == nil {
