@@ -151,19 +151,7 @@ func BenchmarkRevocationPaired(b *testing.B) {
 		b.Run(name+"+"+redisKind(), func(b *testing.B) {
 			checks := [2]func() error{hotPath(b, f, cached, false), hotPath(b, f, cached, true)}
 			runtime.GC()
-			var times [2][]time.Duration
-			for i := 0; b.Loop(); i++ {
-				for j := range checks {
-					side := j ^ i&1
-					start := time.Now()
-					for range block {
-						if err := checks[side](); err != nil {
-							b.Fatal(err)
-						}
-					}
-					times[side] = append(times[side], time.Since(start))
-				}
-			}
+			times := alternate(b, checks, block)
 			none := float64(percentile(times[0], 0.5)) / float64(block)
 			store := float64(percentile(times[1], 0.5)) / float64(block)
 			b.ReportMetric(none, "none-ns/req")
