@@ -1,0 +1,4 @@
+package jwks
+
+// Digest exposes digest to the external tests.
+var Digest = digest
