@@ -4,8 +4,9 @@
 //
 // Benchmark names must read Benchmark<Group>/<algorithm>/<contender>; the
 // row named floor in a group is the denominator of that group's ratios, and
-// the Verify group's floor that of a group without one. Lines that are not
-// results are skipped.
+// the Verify group's floor that of a group without one. A row that reports a
+// ratio of its own (a paired row, which times the floor beside it) shows the
+// median of that instead. Lines that are not results are skipped.
 //
 // # Example
 //

@@ -15,6 +15,7 @@ import (
 type result struct {
 	group, alg, name       string
 	ns, cpu, bytes, allocs []float64
+	paired                 []float64 // the ratio a paired row reports
 }
 
 // procs is the -GOMAXPROCS suffix that go test appends to a name.
@@ -60,6 +61,8 @@ func parse(r io.Reader) ([]*result, error) {
 				res.bytes = append(res.bytes, v)
 			case "allocs/op":
 				res.allocs = append(res.allocs, v)
+			case "ratio":
+				res.paired = append(res.paired, v)
 			}
 		}
 	}
@@ -112,8 +115,12 @@ func render(w io.Writer, results []*result, floor string) error {
 				base, baseCPU = median(f.ns), median(f.cpu)
 			}
 			ns, cpu := median(r.ns), median(r.cpu)
+			rate, rateCPU := ratio(ns, base), ratio(cpu, baseCPU)
+			if len(r.paired) > 0 { // its own ratio; its ns/op is a pair of blocks
+				rate, rateCPU = ratio(median(r.paired), 1)+" (paired)", "–"
+			}
 			fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s | %d |\n",
-				r.group, r.name, number(ns), ratio(ns, base), number(cpu), ratio(cpu, baseCPU),
+				r.group, r.name, number(ns), rate, number(cpu), rateCPU,
 				number(median(r.bytes)), number(median(r.allocs)), len(r.ns))
 		}
 	}

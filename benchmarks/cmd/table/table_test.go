@@ -128,7 +128,8 @@ func TestRender(t *testing.T) {
 }
 
 // TestRenderGroupFloor: a group with a floor row of its own divides by it;
-// one without divides by the Verify group's.
+// one without divides by the Verify group's; a paired row shows the median
+// of its own ratio.
 func TestRenderGroupFloor(t *testing.T) {
 	t.Parallel()
 	results, err := parse(strings.NewReader(`
@@ -137,6 +138,8 @@ BenchmarkVerify/HS256/execauth-2 	1	1500 ns/op
 BenchmarkMiddleware/HS256/floor-2 	1	800 ns/op
 BenchmarkMiddleware/HS256/execauth-2 	1	2000 ns/op
 BenchmarkExtra/HS256/execauth/extra=0-2 	1	3000 ns/op
+BenchmarkFloorPaired/HS256/execauth-2 	1	150000 ns/op	 1900 execauth-ns/req	 950 floor-ns/req	 2.1 ratio
+BenchmarkFloorPaired/HS256/execauth-2 	1	150000 ns/op	 1800 execauth-ns/req	 900 floor-ns/req	 2.0 ratio
 `))
 	require.NoError(t, err)
 	var buf bytes.Buffer
@@ -146,6 +149,7 @@ BenchmarkExtra/HS256/execauth/extra=0-2 	1	3000 ns/op
 		"| Middleware | floor | 800 | 1.00× |",
 		"| Middleware | execauth | 2,000 | 2.50× |",
 		"| Extra | execauth/extra=0 | 3,000 | 3.00× |",
+		"| FloorPaired | execauth | 150,000 | 2.05× (paired) | – | – |",
 	} {
 		assert.Contains(t, buf.String(), row)
 	}
