@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +65,28 @@ func TestAuthenticateContext(t *testing.T) {
 	rec = get(deny, "/x", bearer(f.execution(t, taskA)))
 	assert.Equal(t, http.StatusForbidden, rec.Code)
 	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `realm="zq9-realm"`)
+}
+
+// TestAuthenticateContextKeepsNoRequest: a handler may keep its request's
+// context after it returns (background work under context.WithoutCancel,
+// say). That context keeps the claims, but not the request the handler got,
+// whose headers hold the bearer token.
+func TestAuthenticateContextKeepsNoRequest(t *testing.T) {
+	f := newFixture(t, testkit.Key(t, jwks.ES256, testKID))
+	var (
+		kept context.Context
+		req  weak.Pointer[http.Request]
+	)
+	h := middleware.Authenticate(middleware.Config{Verifier: f.verifier})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kept, req = context.WithoutCancel(r.Context()), weak.Make(r)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	rec := get(h, "/x", bearer(f.execution(t, taskA)))
+	require.Equal(t, http.StatusNoContent, rec.Code)
+
+	runtime.GC()
+	claims, ok := token.FromContext(kept)
+	require.True(t, ok)
+	assert.Equal(t, taskA.String(), claims.Subject)
+	assert.Nil(t, req.Value(), "the kept context holds the request")
 }
