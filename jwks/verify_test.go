@@ -3,6 +3,7 @@ package jwks_test
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/fips140"
 	"crypto/rand"
 	"crypto/rsa"
 	"math/big"
@@ -161,7 +162,11 @@ func TestVerifyPSSSaltLength(t *testing.T) {
 	require.NoError(t, err)
 	d := crypto.SHA384.New()
 	d.Write([]byte(input))
-	for _, salt := range []int{0, 32, 64, rsa.PSSSaltLengthAuto} {
+	salts := []int{32, 64}
+	if !fips140.Enabled() { // in FIPS 140 mode the automatic salt is as long as the hash
+		salts = append(salts, rsa.PSSSaltLengthAuto)
+	}
+	for _, salt := range salts {
 		sig, err := rsa.SignPSS(rand.Reader, sk.Private().(*rsa.PrivateKey), crypto.SHA384, d.Sum(nil),
 			&rsa.PSSOptions{SaltLength: salt})
 		require.NoError(t, err)
