@@ -18,8 +18,8 @@ import (
 // load on a shared machine falling on both sides alike instead of on
 // whichever row was timed during it. Means rather than medians, because the
 // garbage collector's work, which lands in a few blocks, is part of what a
-// request costs, and the two sides allocate differently. A block is about
-// 50 µs of the floor's work; ns/op is a pair of blocks, not a goal.
+// request costs, and the two sides allocate differently. A block is 30–60 µs
+// of the floor's work; ns/op is a pair of blocks, not a goal.
 func BenchmarkFloorPaired(b *testing.B) {
 	for _, alg := range algorithms {
 		f, cs := setup(b, alg)
@@ -55,6 +55,9 @@ func named(tb testing.TB, cs []contender, name string, request bool) contender {
 	return contender{}
 }
 
+// clock is alternate's clock; a test replaces it.
+var clock = time.Now
+
 // alternate runs the two checks in alternating blocks of block calls, the
 // order swapped from one pair of blocks to the next, until b.Loop ends, and
 // returns the time each block of each side took.
@@ -62,13 +65,13 @@ func alternate(b *testing.B, checks [2]func() error, block int) (times [2][]time
 	for i := 0; b.Loop(); i++ {
 		for j := range checks {
 			side := j ^ i&1
-			start := time.Now()
+			start := clock()
 			for range block {
 				if err := checks[side](); err != nil {
 					b.Fatal(err)
 				}
 			}
-			times[side] = append(times[side], time.Since(start))
+			times[side] = append(times[side], clock().Sub(start))
 		}
 	}
 	return times
@@ -84,33 +87,45 @@ func mean(d []time.Duration) float64 {
 }
 
 // TestAlternate: both sides run the same number of blocks of block calls,
-// in the order AB BA AB ..., one duration recorded per block; an error ends
-// the benchmark as a failure.
+// in the order AB BA AB ..., and each block's time goes to its own side (a
+// clock that a call of side A moves by 1 ns and one of side B by 2 ns makes
+// every block of A take 3 ns and every block of B 6 ns); an error ends the
+// benchmark as a failure.
 func TestAlternate(t *testing.T) {
+	benchtime := flag.Lookup("test.benchtime").Value
+	prev := benchtime.String()
+	require.NoError(t, benchtime.Set("20x"))
+	var ticks time.Duration
+	clock = func() time.Time { return time.Unix(0, int64(ticks)) }
+	t.Cleanup(func() {
+		_ = benchtime.Set(prev)
+		clock = time.Now
+	})
+
 	var order []int
-	var got [2][]time.Duration
 	run := func(side int) func() error {
 		return func() error {
+			ticks += time.Duration(side + 1)
 			if len(order) == 0 || order[len(order)-1] != side {
 				order = append(order, side)
 			}
 			return nil
 		}
 	}
-	benchtime := flag.Lookup("test.benchtime").Value
-	prev := benchtime.String()
-	require.NoError(t, benchtime.Set("20x"))
-	t.Cleanup(func() { _ = benchtime.Set(prev) })
+	var got [2][]time.Duration
 	res := testing.Benchmark(func(b *testing.B) {
 		order = order[:0]
 		got = alternate(b, [2]func() error{run(0), run(1)}, 3)
 	})
 	require.Equal(t, 20, res.N)
-	require.Len(t, got[0], res.N)
-	require.Len(t, got[1], res.N)
-	// Each block is one run of a side; consecutive blocks of the same side
-	// (BA then AB) merge, so the order of sides is 0 1 0 1 ...: a block of
-	// each, swapped each pair, gives N+1 runs.
+	for side, want := range []time.Duration{3, 6} {
+		require.Len(t, got[side], res.N)
+		for k, d := range got[side] {
+			require.Equal(t, want, d, "side %d block %d", side, k)
+		}
+	}
+	// Consecutive blocks of the same side (BA then AB) merge into one run,
+	// so a block of each, swapped every pair, gives N+1 runs: 0 1 0 1 ...
 	require.Len(t, order, res.N+1)
 	for i, side := range order {
 		require.Equal(t, i%2, side, "run %d", i)
