@@ -148,14 +148,13 @@ func decodeClaims(data []byte, encoded string, exp *expected) (*Claims, error) {
 			return nil, errJSON
 		}
 		at := skipSpace(data, i+1)
-		if i, err = scanValue(data, at, 1); err != nil {
-			return nil, err
-		}
 		if k >= 0 {
 			seen |= 1 << k
-			err = d.set(k, data, at, i, exp)
+			i, err = d.read(k, data, at, exp)
 		} else if host = true; isVariant(name) {
 			err = fmt.Errorf("%w: case variant of a registered claim", ErrMalformed)
+		} else {
+			i, err = scanValue(data, at, 1)
 		}
 		if err != nil {
 			return nil, err
@@ -185,41 +184,65 @@ func decodeClaims(data []byte, encoded string, exp *expected) (*Claims, error) {
 // would pass, does not compile here.
 const _ = uint16(1 << (len(registered) - 1))
 
-// set decodes the value data[at:end] of the registered claim k.
-func (d *decoded) set(k int, data []byte, at, end int, exp *expected) (err error) {
-	c, v := &d.Claims, data[at:end]
+// read decodes the value at data[at] of the registered claim k and returns
+// the index after it. Each value is read once: a time's digits as they are
+// parsed, a string as it is scanned.
+func (d *decoded) read(k int, data []byte, at int, exp *expected) (end int, err error) {
+	c := &d.Claims
 	switch k {
-	case claimIss:
-		c.Issuer, err = d.text(data, at, end, exp)
-	case claimSub:
-		c.Subject, err = d.text(data, at, end, exp)
-	case claimJti:
-		c.ID, err = d.text(data, at, end, exp)
-	case claimAud:
-		c.Audience, c.audArray, err = d.audience(data, at, end, exp)
 	case claimExp:
-		c.ExpiresAt, err = timeValue(v)
+		return timeValue(data, at, &c.ExpiresAt)
 	case claimIat:
-		c.IssuedAt, err = timeValue(v)
+		return timeValue(data, at, &c.IssuedAt)
 	case claimNbf:
-		c.NotBefore, err = timeValue(v)
+		return timeValue(data, at, &c.NotBefore)
 	case claimAuthTime:
-		c.AuthTime, err = timeValue(v)
-	case claimScope:
-		c.Scope, err = scopeValue(v, d.scope[:0:len(d.scope)])
+		return timeValue(data, at, &c.AuthTime)
+	case claimAud:
+		if at < len(data) && data[at] == '[' {
+			return d.audiences(data, at, exp)
+		}
 	}
-	return err
+	// A string: iss, sub, jti, scope, or aud with one value.
+	if at >= len(data) || data[at] != '"' {
+		if _, err := scanValue(data, at, 1); err != nil {
+			return 0, err // not JSON: malformed, whatever the claim
+		}
+		if k == claimScope {
+			return 0, fmt.Errorf("%w: not a string", ErrScope)
+		}
+		return 0, fmt.Errorf("%w: %s is not a string", ErrMalformed, registered[k])
+	}
+	end, esc, err := scanString(data, at)
+	if err != nil {
+		return 0, err
+	}
+	var s string
+	switch k {
+	case claimScope:
+		c.Scope, err = scopeValue(data[at:end], d.scope[:0:len(d.scope)])
+	case claimIss:
+		c.Issuer, err = d.text(data, at, end, esc, exp)
+	case claimSub:
+		c.Subject, err = d.text(data, at, end, esc, exp)
+	case claimJti:
+		c.ID, err = d.text(data, at, end, esc, exp)
+	case claimAud:
+		if s, err = d.text(data, at, end, esc, exp); s != "" {
+			c.Audience = append(d.aud[:0], s)
+		}
+	}
+	return end, err
 }
 
-// text returns the string value data[at:end]: a new string if the literal
-// has escapes; else exp's string if equal to one; else a copy in d.inline
-// while it has room, or a substring of the kept text.
-func (d *decoded) text(data []byte, at, end int, exp *expected) (string, error) {
-	v := data[at:end]
-	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
-		return stringValue(v)
+// text returns the string literal data[at:end], which has escapes if esc:
+// a new string if it has; else exp's string if equal to one; else a copy in
+// d.inline while it has room, or a substring of the kept text.
+func (d *decoded) text(data []byte, at, end int, esc bool, exp *expected) (string, error) {
+	if esc {
+		return stringValue(data[at:end])
 	}
-	s := v[1 : len(v)-1]
+	s := data[at+1 : end-1]
 	if string(s) == exp.issuer {
 		return exp.issuer, nil
 	}
@@ -248,40 +271,36 @@ func (d *decoded) keepText(data []byte) string {
 	return d.extra
 }
 
-// audience decodes the aud claim data[at:end] (a string or an array of
-// strings) into d.aud or, for more than one value, a new slice, skipping
-// empty strings.
-func (d *decoded) audience(data []byte, at, end int, exp *expected) (aud []string, array bool, err error) {
+// audiences decodes the aud array at data[at] into d.aud or, for more than
+// one value, a new slice, skipping empty strings, and returns the index
+// after it.
+func (d *decoded) audiences(data []byte, at int, exp *expected) (end int, err error) {
+	if end, err = scanValue(data, at, 1); err != nil {
+		return 0, err
+	}
 	v := data[at:end]
-	if len(v) > 0 && v[0] == '"' {
-		s, err := d.text(data, at, end, exp)
-		if err != nil || s == "" {
-			return nil, false, err
-		}
-		return append(d.aud[:0], s), false, nil
-	}
-	a, err := readArray(v)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w: aud", ErrMalformed)
-	}
-	aud = d.aud[:0]
+	a, _ := readArray(v)
+	aud := d.aud[:0]
 	if n := bytes.Count(v, []byte{','}) + 1; n > cap(aud) {
 		aud = make([]string, 0, n) // at least one per element: one allocation for any number
 	}
 	for {
 		e, i, ok, err := a.next()
-		if err != nil {
-			return nil, false, err
-		}
-		if !ok {
-			if len(aud) == 0 {
-				return nil, true, nil
+		switch {
+		case err != nil:
+			return 0, err
+		case !ok:
+			if len(aud) > 0 {
+				d.Audience = aud
 			}
-			return aud, true, nil
+			d.audArray = true
+			return end, nil
+		case e[0] != '"':
+			return 0, fmt.Errorf("%w: aud is not an array of strings", ErrMalformed)
 		}
-		s, err := d.text(data, at+i, at+i+len(e), exp)
+		s, err := d.text(data, at+i, at+i+len(e), bytes.IndexByte(e, '\\') >= 0, exp)
 		if err != nil {
-			return nil, false, err
+			return 0, err
 		}
 		if s != "" {
 			aud = append(aud, s)
@@ -326,22 +345,21 @@ func stringValue(v []byte) (string, error) {
 // 9223371974719179008 becomes a date in the past).
 const maxTime = 253402300799
 
-// timeValue parses a NumericDate that must be a JSON integer from 0 (1970)
-// to maxTime (9999): no sign, fraction or exponent, no string, no null. The
-// range is checked on the digits, before any conversion.
-func timeValue(v []byte) (time.Time, error) {
-	if len(v) == 0 || len(v) > len("253402300799") || (v[0] == '0' && len(v) > 1) {
-		return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
-	}
+// timeValue parses the NumericDate at data[at] into t and returns the index
+// after it. It must be a JSON integer from 0 (1970) to maxTime (9999): no
+// sign, fraction or exponent, no string, no null. The range is checked on
+// the digits, before any conversion.
+func timeValue(data []byte, at int, t *time.Time) (end int, err error) {
 	var n int64
-	for _, d := range v {
-		if d < '0' || d > '9' {
-			return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
-		}
-		n = n*10 + int64(d-'0')
+	for end = at; end < len(data) && isDigit(data[end]) && end-at < len("253402300799"); end++ {
+		n = n*10 + int64(data[end]-'0')
 	}
-	if n > maxTime {
-		return time.Time{}, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
+	if end == at || n > maxTime || data[at] == '0' && end-at > 1 ||
+		end < len(data) && (isDigit(data[end]) || data[end] == '.' || data[end] == 'e' || data[end] == 'E') {
+		return 0, fmt.Errorf("%w: time claim is not an integer from 1970 to 9999", ErrMalformed)
 	}
-	return time.Unix(n, 0).UTC(), nil
+	*t = time.Unix(n, 0).UTC()
+	return end, nil
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

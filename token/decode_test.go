@@ -36,7 +36,10 @@ func decodeClaimsByObject(data []byte, exp *expected) (*Claims, error) {
 			return &d.Claims, nil
 		}
 		if k := registeredIndex(m.name); k >= 0 {
-			err = d.set(k, data, m.at, m.at+len(m.value), exp)
+			var end int
+			if end, err = d.read(k, data, m.at, exp); err == nil && end != m.at+len(m.value) {
+				return nil, fmt.Errorf("%w: %s read to %d, the value ends at %d", errJSON, m.name, end, m.at+len(m.value))
+			}
 		} else if isVariant(m.name) {
 			err = ErrMalformed
 		}

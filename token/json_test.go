@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -117,17 +118,25 @@ func TestTimeValue(t *testing.T) {
 		"0": 0, "1": 1, "1795435200": 1795435200,
 		"253402300799": 253402300799, // 9999-12-31T23:59:59Z
 	} {
-		got, err := timeValue([]byte(in))
+		var got time.Time
+		end, err := timeValue([]byte(in+","), 0, &got)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got.Unix(), in)
+		assert.Equal(t, len(in), end, in)
 	}
 	for _, in := range []string{
 		"", "-", "01", "-01", "1.0", "1e3", "+1", `"1"`, "null", "12a",
 		"-0", "-1", "253402300800", "999999999999", "1000000000000",
 		"9223371974719179008", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
 	} {
-		_, err := timeValue([]byte(in))
-		assert.ErrorIs(t, err, ErrMalformed, in)
+		// Refused here, or read only in part, so that what follows is not
+		// the ',' or '}' the claims set needs.
+		if end, err := timeValue([]byte(in), 0, new(time.Time)); err == nil {
+			assert.Less(t, end, len(in), in)
+			assert.NotContains(t, ",}", in[end:end+1], in)
+		} else {
+			assert.ErrorIs(t, err, ErrMalformed, in)
+		}
 	}
 }
 
