@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"unicode/utf8"
 )
 
 // A small strict JSON scanner for headers and claims sets. Unlike
@@ -33,10 +32,12 @@ type object struct {
 var (
 	errDuplicate = fmt.Errorf("%w: duplicate member name", ErrMalformed)
 	errTrailing  = fmt.Errorf("%w: data after JSON object", ErrMalformed)
+	errNotUTF8   = fmt.Errorf("%w: not UTF-8", ErrMalformed)
 )
 
 // readObject starts reading the JSON object that must be the whole of data
-// (surrounding whitespace allowed) and checks that data is valid UTF-8.
+// (surrounding whitespace allowed). Invalid UTF-8 is refused where it is
+// read: only a string may hold a byte outside ASCII.
 func readObject(data []byte) (object, error) {
 	i, err := openObject(data)
 	if err != nil {
@@ -45,12 +46,9 @@ func readObject(data []byte) (object, error) {
 	return object{data: data, i: i}, nil
 }
 
-// openObject checks that data is valid UTF-8 and starts with an object, and
-// returns the index after its '{'.
+// openObject checks that data starts with an object, and returns the index
+// after its '{'.
 func openObject(data []byte) (int, error) {
-	if !utf8.Valid(data) {
-		return 0, fmt.Errorf("%w: not UTF-8", ErrMalformed)
-	}
 	if uint64(len(data)) > math.MaxUint32 { // nameSet keeps positions in 32 bits
 		return 0, errJSON
 	}

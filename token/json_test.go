@@ -7,10 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/execauth/execauth/internal/testkit"
 )
 
 // members builds a JSON object with n distinct members "m0".."m(n-1)", then
@@ -175,11 +178,11 @@ func TestPlainRunEightAtATime(t *testing.T) {
 			stops = append(stops, byte(c))
 		}
 	}
-	require.Len(t, stops, 0x20+2)
+	require.Len(t, stops, 0x20+2+0x80) // controls, '"', '\\' and every byte outside ASCII
 	for _, stop := range stops {
 		for at := range 24 {
-			// plain bytes on either side of the stop, high ones included
-			data := bytes.Repeat([]byte{'a', 0x7f, 0x80, 0xff, ' ', '!', '#', '['}, 4)
+			// plain bytes on either side of the stop
+			data := bytes.Repeat([]byte{'a', 0x7f, '~', ']', ' ', '!', '#', '['}, 4)
 			data[at] = stop
 			for from := 0; from <= at; from++ {
 				require.Equal(t, at, plainRun(data, from), "stop %#x at %d, from %d", stop, at, from)
@@ -191,11 +194,51 @@ func TestPlainRunEightAtATime(t *testing.T) {
 		data := make([]byte, rng.IntN(40))
 		for i := range data {
 			data[i] = byte(rng.IntN(256))
-			if rng.IntN(4) > 0 {
-				data[i] |= 0x20 // mostly plain bytes, so runs are long
+			if rng.IntN(8) > 0 {
+				data[i] = byte(' ' + rng.IntN(0x7f-' ')) // mostly printable ASCII, so runs are long
 			}
 		}
 		from := rng.IntN(len(data) + 1)
 		require.Equal(t, byteAtATime(data, from), plainRun(data, from), "%q from %d", data, from)
 	}
+}
+
+// TestUTF8CheckedWhereRead: UTF-8 is checked only inside strings, the one
+// place the grammar lets a byte outside ASCII stand, so invalid UTF-8
+// anywhere in a claims set or a header — in a name, a value, a nested host
+// claim, between members, after the object, splitting a valid character —
+// must still be refused. Each invalid sequence goes at every position.
+func TestUTF8CheckedWhereRead(t *testing.T) {
+	t.Parallel()
+	claims := `{"iss":"a","aud":"b","x":{"é":["ü",{"k":"😀"}],"n":1},"sub":"s\u00e9é"}`
+	header := `{"alg":"HS256","kid":"k1","x":["é",{"ü":"😀"}]}`
+	bad := []string{"\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80", "\xbf"}
+	exp := &expected{issuer: "a", audience: []string{"b"}}
+	for _, b := range bad {
+		for i := range len(claims) + 1 {
+			in := claims[:i] + b + claims[i:]
+			if !utf8.ValidString(in) {
+				_, err := decodeClaims([]byte(in), "", exp)
+				assert.ErrorIs(t, err, ErrMalformed, "%q", in)
+			}
+		}
+		for i := range len(header) + 1 {
+			in := header[:i] + b + header[i:]
+			if !utf8.ValidString(in) {
+				_, err := decodeHeader(testkit.B64(in))
+				assert.ErrorIs(t, err, ErrMalformed, "%q", in)
+			}
+		}
+	}
+	// In a string it is the UTF-8 check that refuses it, not the grammar.
+	_, err := decodeClaims([]byte(`{"sub":"a`+"\xff"+`"}`), "", exp)
+	assert.Equal(t, errNotUTF8, err)
+	c, err := decodeClaims([]byte(claims), "", exp)
+	require.NoError(t, err)
+	assert.Equal(t, "séé", c.Subject)
+	x, ok := c.Extra("x")
+	require.True(t, ok)
+	assert.JSONEq(t, `{"é":["ü",{"k":"😀"}],"n":1}`, string(x))
+	_, err = decodeHeader(testkit.B64(header))
+	require.NoError(t, err)
 }

@@ -51,18 +51,19 @@ func scanNumber(data []byte, i int) (int, error) {
 	return i, nil
 }
 
-// stringStop marks the bytes that end a run of plain string content.
+// stringStop marks the bytes that end a run of plain string content: those
+// below 0x20, '"', '\\' and every byte outside ASCII.
 var stringStop = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
+	for c := range t {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf
 	}
-	t['"'], t['\\'] = true, true
 	return t
 }()
 
 // scanString scans the string literal at data[i] (a '"') and returns the
 // index after its closing quote, and whether it has escapes. Control
-// characters and bad escapes are errors.
+// characters, bad escapes and invalid UTF-8 are errors. Outside strings the
+// grammar allows only ASCII, so this is the JSON text's UTF-8 check.
 func scanString(data []byte, i int) (end int, escaped bool, err error) {
 	for i++; i < len(data); i++ {
 		i = plainRun(data, i)
@@ -74,6 +75,13 @@ func scanString(data []byte, i int) (end int, escaped bool, err error) {
 			return i + 1, escaped, nil
 		case c < 0x20:
 			return 0, false, errJSON
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, false, errNotUTF8
+			}
+			i += size - 1
+			continue
 		}
 		// a backslash
 		escaped = true
@@ -117,12 +125,12 @@ func plainRun(data []byte, i int) int {
 }
 
 // hasStringStop reports whether any of the eight bytes of w is a quote, a
-// backslash or below 0x20. Each test is exact: a byte borrows from the next
-// only if it matched itself.
+// backslash, below 0x20 or not ASCII. Each test is exact: a byte borrows from
+// the next only if it matched itself.
 func hasStringStop(w uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote, backslash := w^(ones*'"'), w^(ones*'\\')
-	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w)&highs != 0
+	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w|w)&highs != 0
 }
 
 func isHex(c byte) bool {
