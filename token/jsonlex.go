@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -110,12 +111,13 @@ func scanString(data []byte, i int) (end int, escaped bool, err error) {
 
 // plainRun returns the index of the first byte at or after i that ends a
 // run of plain string content, or len(data). It tests eight bytes at a time
-// first: a third of the time of scanning strings, and over 5 % of the cost
-// of a host claim (benchmark row Extra/HS256/execauth).
+// and finds the stop among them from the test's bits: a third of the time of
+// scanning strings, and over 5 % of the cost of a host claim (benchmark row
+// Extra/HS256/execauth).
 func plainRun(data []byte, i int) int {
 	for ; i+8 <= len(data); i += 8 {
-		if hasStringStop(binary.LittleEndian.Uint64(data[i:])) {
-			break // the stop is among these eight bytes
+		if m := stringStops(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	for i < len(data) && !stringStop[data[i]] {
@@ -124,13 +126,14 @@ func plainRun(data []byte, i int) int {
 	return i
 }
 
-// hasStringStop reports whether any of the eight bytes of w is a quote, a
-// backslash, below 0x20 or not ASCII. Each test is exact: a byte borrows from
-// the next only if it matched itself.
-func hasStringStop(w uint64) bool {
+// stringStops sets the high bit of each of the eight bytes of w (the first
+// in memory lowest) that is a quote, a backslash, below 0x20 or not ASCII.
+// The lowest bit set is exact: a byte borrows from the next only if it
+// matched itself, so only bytes after a stop can be marked wrongly.
+func stringStops(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote, backslash := w^(ones*'"'), w^(ones*'\\')
-	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w|w)&highs != 0
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (w-ones*0x20)&^w | w) & highs
 }
 
 func isHex(c byte) bool {
