@@ -135,6 +135,24 @@ func TestDecodeSegment(t *testing.T) {
 			}
 		}
 	}
+	// every last character of a two- and three-character tail, against the
+	// standard library's strict decoder
+	strict := base64.RawURLEncoding.Strict()
+	for _, head := range []string{"", "QUJD", "_-_-"} {
+		for _, tail := range []string{"Z", "ZZ"} {
+			for c := range 256 {
+				s := head + tail + string(rune(c))
+				want, wantErr := strict.DecodeString(s)
+				got, err := decodeSegment(make([]byte, 0, len(s)*3/4), s) // no byte to spare
+				if wantErr != nil {
+					assert.ErrorIs(t, err, ErrMalformed, "%q", s)
+					continue
+				}
+				require.NoError(t, err, "%q", s)
+				assert.Equal(t, want, got, "%q", s)
+			}
+		}
+	}
 	_, err := decodeSegment(nil, "Zg==")
 	require.Error(t, err, "charset is checked by split; a stray '=' must not decode either")
 	_, err = decodeSegment(nil, "Zh")
