@@ -63,8 +63,7 @@ type VerifierConfig struct {
 	// this verifier checks must be given the same classes. If nil, the
 	// built-in classes (workload, execution, processor).
 	Classes *Classes
-	// Now returns the current time. If nil, the system's wall clock (as time.Now,
-	// without the monotonic reading, which no claim uses).
+	// Now returns the current time. If nil, time.Now is used.
 	Now func() time.Time
 	// Revocations, when set, is asked about every token that passed every
 	// other check, cache hits included, keyed on its jti and on its sub and
@@ -169,7 +168,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		v.maxSize = DefaultMaxSize
 	}
 	if v.now == nil {
-		v.now = wallClock
+		v.now = time.Now
 	}
 	if cfg.CacheSize > 0 {
 		v.cache = newVerifiedCache(cfg.CacheSize)
