@@ -60,23 +60,31 @@ func decodeSegment(dst []byte, s string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: base64url length", ErrMalformed)
 	}
 	o, need := len(dst), len(dst)+len(s)*3/4
-	if cap(dst) <= need { // one byte to spare: each group is stored as four bytes
-		dst = append(make([]byte, 0, need+1), dst...)
+	if cap(dst) < need {
+		dst = append(make([]byte, 0, need), dst...)
 	}
-	out, t := dst[o:need+1], &b64quad
-	var bad uint32
-	for len(s) >= 4 && len(out) >= 4 {
-		n := t[0][s[0]] | t[1][s[1]] | t[2][s[2]] | t[3][s[3]]
+	out, t := dst[o:need], &b64quad
+	var n, bad uint32
+	// Each group but the last is stored as four bytes, the fourth the next
+	// group's first.
+	for len(s) >= 8 && len(out) >= 4 {
+		n = t[0][s[0]] | t[1][s[1]] | t[2][s[2]] | t[3][s[3]]
 		bad |= n
-		binary.BigEndian.PutUint32(out, n<<8) // its last byte is the next group's first
+		binary.BigEndian.PutUint32(out, n<<8)
 		out, s = out[3:], s[4:]
 	}
-	var n, mask uint32
-	switch len(s) {
-	case 2:
+	if len(s) >= 4 && len(out) >= 3 {
+		n = t[0][s[0]] | t[1][s[1]] | t[2][s[2]] | t[3][s[3]]
+		bad |= n
+		out[0], out[1], out[2] = byte(n>>16), byte(n>>8), byte(n)
+		out, s = out[3:], s[4:]
+	}
+	var mask uint32
+	switch {
+	case len(s) == 2 && len(out) >= 1:
 		n, mask = t[0][s[0]]|t[1][s[1]], 0xffff
 		out[0] = byte(n >> 16)
-	case 3:
+	case len(s) == 3 && len(out) >= 2:
 		n, mask = t[0][s[0]]|t[1][s[1]]|t[2][s[2]], 0xff
 		out[0], out[1] = byte(n>>16), byte(n>>8)
 	}

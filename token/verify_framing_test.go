@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math/rand/v2"
 	"strings"
@@ -126,6 +127,17 @@ func TestDecodeSegment(t *testing.T) {
 		got, err := decodeSegment([]byte("pre"), enc)
 		require.NoError(t, err, n)
 		assert.Equal(t, "pre"+string(b), string(got), n)
+		// In place in a buffer with exactly the room, or more: nothing is
+		// written past the decoded bytes.
+		for _, spare := range []int{0, 1, 8} {
+			buf := bytes.Repeat([]byte{0xaa}, 3+n+spare)
+			copy(buf, "pre")
+			got, err := decodeSegment(buf[:3], enc)
+			require.NoError(t, err, n)
+			assert.Equal(t, "pre"+string(b), string(got), n)
+			assert.Same(t, &buf[0], &got[0], "decoded in place, %d spare", spare)
+			assert.Equal(t, bytes.Repeat([]byte{0xaa}, spare), buf[3+n:], "written past the end, %d spare", spare)
+		}
 		for i := range enc {
 			for _, c := range []byte{'=', '+', '/', '.', 0, 0x80, 0xff} {
 				bad := []byte(enc)
