@@ -104,13 +104,7 @@ func (c *Cache) loop() {
 		case <-c.life.Done():
 			return
 		case <-t.C:
-			if f, _ := c.join(true); f != nil {
-				select {
-				case <-f.done:
-				case <-c.life.Done():
-					return
-				}
-			}
+			_ = c.Refresh(c.life) // waits for the fetch or for c.life to end; fetchAll reports failures
 		}
 	}
 }
