@@ -46,10 +46,8 @@ func checkEd25519Public(pub []byte) error {
 	if bytes.Compare(y[:], pMinus1[:]) > 0 || (x0 && pub[31]&0x80 != 0) {
 		return fmt.Errorf("%w: non-canonical Ed25519 point", ErrUnsupportedKey)
 	}
-	for _, p := range smallOrder {
-		if bytes.Equal(pub, p[:]) {
-			return fmt.Errorf("%w: Ed25519 point of small order", ErrWeakKey)
-		}
+	if slices.Contains(smallOrder[:], [32]byte(pub)) {
+		return fmt.Errorf("%w: Ed25519 point of small order", ErrWeakKey)
 	}
 	return nil
 }
