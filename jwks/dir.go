@@ -148,17 +148,14 @@ type Dir struct {
 	stop context.CancelFunc // ends the polling; nil if it never ran
 	wg   sync.WaitGroup     // the polling
 
-	err     atomic.Pointer[loadError] // the last load's outcome
-	listing atomic.Pointer[[]DirKey]  // the keys of the state applied
+	err     atomic.Pointer[error]    // why the last load failed; nil after a success
+	listing atomic.Pointer[[]DirKey] // the keys of the state applied
 
 	mu       sync.Mutex // serializes loads and writes; guards the fields below
 	parsed   map[string]parsedKey
 	applied  [32]byte // digest of the manifest and key files applied
 	reported string   // the last failure logged, so that a repeat is not
 }
-
-// loadError boxes the outcome of a load; err is nil after a success.
-type loadError struct{ err error }
 
 var (
 	_ SigningKeys = (*Dir)(nil)
@@ -265,7 +262,7 @@ func (d *Dir) RetireAfter() time.Duration { return d.retireAfter }
 // succeeded. While it is not nil, the Dir serves the last good state.
 func (d *Dir) Err() error {
 	if e := d.err.Load(); e != nil {
-		return e.err
+		return *e
 	}
 	return nil
 }
@@ -309,7 +306,7 @@ func (d *Dir) reloadLocked(ctx context.Context) error {
 		return ctx.Err() // a read cut short says nothing about the directory
 	}
 	if err != nil {
-		d.err.Store(&loadError{err})
+		d.err.Store(&err)
 		if msg := err.Error(); msg != d.reported && d.listing.Load() != nil { // OpenDir returns a first failure
 			d.reported = msg
 			d.log.LogAttrs(ctx, slog.LevelWarn, "jwks: key directory not loaded; the last good keys stay in use",
@@ -318,7 +315,7 @@ func (d *Dir) reloadLocked(ctx context.Context) error {
 		d.reportReload(ctx, began, observe.Refused, err, nil)
 		return err
 	}
-	d.err.Store(&loadError{})
+	d.err.Store(nil)
 	d.reported = ""
 	prev := d.parsed
 	d.parsed = st.parsed
