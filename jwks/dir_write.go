@@ -50,15 +50,11 @@ func InitDir(ctx context.Context, cfg DirConfig, active *SigningKey) (*Dir, erro
 // [ErrInvalidKID]; a key that cannot be written to a file (a KMS key) with
 // [ErrNotExportable].
 func (d *Dir) Publish(ctx context.Context, k *SigningKey) error {
-	unlock, err := d.lockWriters(ctx)
+	m, unlock, err := d.edit(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	_, m, err := d.readManifest() // another process may have changed it since the last load
-	if err != nil {
-		return err
-	}
 	if err := d.addKey(ctx, m, k, StatePublished); err != nil {
 		return err
 	}
@@ -189,28 +185,30 @@ func floorSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 // than the one computed.
 func ceilSecond(t time.Time) time.Time { return floorSecond(t.Add(time.Second - 1)) }
 
-// lockWriters takes d's mutex, then the directory's writer lock, which
-// writers in other processes hold while they change it.
-func (d *Dir) lockWriters(ctx context.Context) (unlock func(), err error) {
+// edit takes d's mutex, then the directory's writer lock, which writers in
+// other processes hold while they change it, and reads the manifest from
+// disk (another process may have changed it since the last load). unlock
+// releases both locks; on an error it holds none.
+func (d *Dir) edit(ctx context.Context) (m *manifest, unlock func(), err error) {
 	d.mu.Lock()
 	release, err := lockWriters(ctx, d.path)
 	if err != nil {
 		d.mu.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { release(); d.mu.Unlock() }, nil
+	unlock = func() { release(); d.mu.Unlock() }
+	if _, m, err = d.readManifest(); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return m, unlock, nil
 }
 
-// find takes the locks of lockWriters, reads the manifest and returns it
-// with the position of kid in it and the func that releases the locks; on
+// find is edit that also returns the position of kid in the manifest; on
 // an error (one matching [ErrUnknownKey] for a kid it does not name) it
 // holds no lock.
 func (d *Dir) find(ctx context.Context, kid string) (m *manifest, i int, unlock func(), err error) {
-	if unlock, err = d.lockWriters(ctx); err != nil {
-		return nil, -1, nil, err
-	}
-	if _, m, err = d.readManifest(); err != nil {
-		unlock()
+	if m, unlock, err = d.edit(ctx); err != nil {
 		return nil, -1, nil, err
 	}
 	if i = slices.IndexFunc(m.Keys, func(e manifestKey) bool { return e.KID == kid }); i < 0 {
