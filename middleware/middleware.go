@@ -188,17 +188,17 @@ func (g *guard) authenticate(r *http.Request, m *measure) (c *token.Claims, rej 
 	defer func() {
 		if v := recover(); v != nil {
 			g.panicked(r, stage, v)
-			c, rej = nil, g.newError(http.StatusInternalServerError, "", ErrInternal)
+			c, rej = nil, &Error{Status: http.StatusInternalServerError, Err: ErrInternal}
 		}
 	}()
 	raw, err := g.extract(r)
 	switch {
 	case errors.Is(err, ErrNoCredentials) || (err == nil && raw == ""):
-		return nil, g.newError(http.StatusUnauthorized, "", ErrNoCredentials)
+		return nil, &Error{Status: http.StatusUnauthorized, Err: ErrNoCredentials}
 	case errors.Is(err, ErrInvalidRequest):
-		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, err)
+		return nil, &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Err: err}
 	case err != nil:
-		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, fmt.Errorf("%w: %w", ErrInvalidRequest, err))
+		return nil, &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Err: fmt.Errorf("%w: %w", ErrInvalidRequest, err)}
 	}
 	stage = "verify"
 	c, err = g.verify(r.Context(), raw, m)
@@ -209,27 +209,17 @@ func (g *guard) authenticate(r *http.Request, m *measure) (c *token.Claims, rej 
 	// the check afterwards changes no outcome and saves a pass over every
 	// admitted token.
 	if err != nil && g.deferSyntax && !isB64Token(raw) {
-		return nil, g.newError(http.StatusBadRequest, CodeInvalidRequest, errNotB64Token)
+		return nil, &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Err: errNotB64Token}
 	}
 	switch {
 	case errors.Is(err, token.ErrUnavailable):
-		return nil, g.newError(http.StatusServiceUnavailable, "", err)
+		return nil, &Error{Status: http.StatusServiceUnavailable, RetryAfter: g.retryAfter, Err: err}
 	case err != nil:
-		return nil, g.newError(http.StatusUnauthorized, CodeInvalidToken, err)
+		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Err: err}
 	case !g.classes.Has(c.Class()):
-		e := g.newError(http.StatusForbidden, CodeInsufficientScope, ErrInsufficientScope)
-		e.Scope = g.classAttr
-		return nil, e
+		return nil, &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Scope: g.classAttr, Err: ErrInsufficientScope}
 	}
 	return c, nil
-}
-
-func (g *guard) newError(status int, code string, err error) *Error {
-	e := &Error{Status: status, Code: code, Err: err}
-	if status == http.StatusServiceUnavailable {
-		e.RetryAfter = g.retryAfter
-	}
-	return e
 }
 
 // reject logs e and answers it through the ErrorHandler or WriteError. A
