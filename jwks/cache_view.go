@@ -29,13 +29,7 @@ var errStale = fmt.Errorf("%w: JWK Set never fetched or older than MaxStale", Er
 // lookup looks kid up in v, as [Static] does. A miss that a URL not loaded
 // could explain is [ErrKeysUnavailable], not [ErrUnknownKey].
 func (v *view) lookup(kid string, alg Algorithm) (Key, error) {
-	var k Key
-	var err error
-	if kid == "" {
-		k, err = selectKey(v.keys, "", alg)
-	} else {
-		k, err = bound(v.byKID[kid], alg)
-	}
+	k, err := v.keySet.lookup(kid, alg)
 	if err == ErrUnknownKey && v.missing > 0 {
 		err = errStale
 	}

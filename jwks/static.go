@@ -41,6 +41,11 @@ func NewStatic(keys ...Key) (*Static, error) {
 
 // LookupKey returns the key for kid bound to alg; see [Lookup].
 func (s *Static) LookupKey(_ context.Context, kid string, alg Algorithm) (Key, error) {
+	return s.lookup(kid, alg)
+}
+
+// lookup applies the kid rules of [Lookup] to the keys of s.
+func (s *keySet) lookup(kid string, alg Algorithm) (Key, error) {
 	if kid == "" {
 		return selectKey(s.keys, "", alg)
 	}
