@@ -156,17 +156,16 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 		return nil, fmt.Errorf("%w: negative duration or size", ErrConfig)
 	}
 	c := &Cache{
-		urls: slices.Clone(cfg.URLs), local: slices.Clone(cfg.Keys), client: cfg.Client,
+		urls: slices.Clone(cfg.URLs), sources: make([]source, len(cfg.URLs)), local: slices.Clone(cfg.Keys), client: cfg.Client,
 		interval: cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval), cooldown: cmp.Or(cfg.Cooldown, DefaultCooldown),
 		timeout: cmp.Or(cfg.Timeout, DefaultTimeout), maxBody: cmp.Or(cfg.MaxBodySize, DefaultMaxBodySize),
 		maxStale: cfg.MaxStale, log: cmp.Or(cfg.Logger, slog.Default()), now: clock(cfg.Now), hooks: cfg.Hooks,
 	}
-	for _, u := range c.urls {
+	for i, u := range c.urls {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return nil, fmt.Errorf("%w: JWK Set URL %d is not an http(s) URL", ErrConfig, len(c.sources))
+			return nil, fmt.Errorf("%w: JWK Set URL %d is not an http(s) URL", ErrConfig, i)
 		}
-		c.sources = append(c.sources, source{})
 	}
 	if err := checkLocal(c.local, len(c.urls)); err != nil {
 		return nil, err
