@@ -139,7 +139,9 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	c.mu.Lock()
 	for i, r := range results {
 		if r.err == nil {
-			results[i].added, results[i].removed = c.diff(c.sources[i].keys, r.keys)
+			if c.hooks != nil { // counted only to be reported
+				results[i].added, results[i].removed = lacking(c.sources[i].keys, r.keys), lacking(r.keys, c.sources[i].keys)
+			}
 			c.sources[i] = source{keys: r.keys, fetched: now}
 		}
 	}

@@ -9,16 +9,8 @@ import (
 	"github.com/execauth/execauth/observe"
 )
 
-// diff counts the keys next has and prev lacks, and the reverse: same kid,
-// algorithm and public key. Only counted for hooks.
-func (c *Cache) diff(prev, next []Key) (added, removed int) {
-	if c.hooks == nil {
-		return 0, 0
-	}
-	return lacking(prev, next), lacking(next, prev)
-}
-
-// lacking counts the keys of next that set does not hold.
+// lacking counts the keys of next that set does not hold: same kid,
+// algorithm and public key.
 func lacking(set, next []Key) int {
 	n := 0
 	for _, k := range next {
