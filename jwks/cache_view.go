@@ -65,7 +65,7 @@ func (c *Cache) current() *view {
 func (c *Cache) publish(now time.Time) []error {
 	next := &view{}
 	keys := slices.Clone(c.local)
-	origin := slices.Repeat([]int{-1}, len(keys)) // -1 for local keys, else the URL index
+	origin := slices.Repeat([]string{"CacheConfig.Keys"}, len(keys)) // where each key came from, for reports
 	for i, s := range c.sources {
 		if s.fetched.IsZero() || now.Sub(s.fetched) >= c.maxStale {
 			next.missing++
@@ -75,7 +75,7 @@ func (c *Cache) publish(now time.Time) []error {
 			next.staleAt = until
 		}
 		keys = append(keys, s.keys...)
-		origin = append(origin, slices.Repeat([]int{i}, len(s.keys))...)
+		origin = append(origin, slices.Repeat([]string{redact(c.urls[i])}, len(s.keys))...)
 	}
 	keys, origin = withoutCopies(keys, origin)
 	var dropped []error
@@ -83,7 +83,7 @@ func (c *Cache) publish(now time.Time) []error {
 	for i, why := range unambiguous(keys) {
 		k := keys[i]
 		if why != nil {
-			dropped = append(dropped, fmt.Errorf("%w (kid %.64q, from %s)", why, k.id, c.origin(origin[i])))
+			dropped = append(dropped, fmt.Errorf("%w (kid %.64q, from %s)", why, k.id, origin[i]))
 			continue
 		}
 		next.keys = append(next.keys, k)
@@ -109,7 +109,7 @@ func (c *Cache) publish(now time.Time) []error {
 // URL that serves a key also given in CacheConfig.Keys, hold one key, not a
 // conflict. A kid that comes with different keys stays ambiguous. origin
 // runs parallel to keys and is filtered with it.
-func withoutCopies(keys []Key, origin []int) ([]Key, []int) {
+func withoutCopies(keys []Key, origin []string) ([]Key, []string) {
 	first := make(map[string]int, len(keys))
 	outKeys, outOrigin := keys[:0], origin[:0]
 	for i, k := range keys {
@@ -123,14 +123,6 @@ func withoutCopies(keys []Key, origin []int) ([]Key, []int) {
 		outKeys, outOrigin = append(outKeys, k), append(outOrigin, origin[i])
 	}
 	return outKeys, outOrigin
-}
-
-// origin names where a key came from, for reports.
-func (c *Cache) origin(i int) string {
-	if i < 0 {
-		return "CacheConfig.Keys"
-	}
-	return redact(c.urls[i])
 }
 
 // sameKeys reports whether a and b hold the same keys: kid, alg and material.

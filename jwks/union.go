@@ -154,7 +154,7 @@ func (u *Union) PublicKeys() []Key {
 			all = append(all, p.PublicKeys()...)
 		}
 	}
-	all, _ = withoutCopies(all, make([]int, len(all)))
+	all, _ = withoutCopies(all, make([]string, len(all)))
 	out := all[:0]
 	for i, why := range unambiguous(all) {
 		if why == nil {
@@ -179,7 +179,7 @@ func (u *Union) ListKeys() ([]Key, bool) {
 		keys, c := l.ListKeys()
 		all, complete = append(all, keys...), complete && c
 	}
-	all, _ = withoutCopies(all, make([]int, len(all)))
+	all, _ = withoutCopies(all, make([]string, len(all)))
 	return all, complete
 }
 
