@@ -95,6 +95,7 @@ type CacheConfig struct {
 // cooldown. A token without kid never starts a fetch.
 type Cache struct {
 	urls     []string
+	names    []string // the URLs without credentials or query, for messages and reports
 	local    []Key
 	client   *http.Client
 	interval time.Duration
@@ -156,7 +157,8 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 		return nil, fmt.Errorf("%w: negative duration or size", ErrConfig)
 	}
 	c := &Cache{
-		urls: slices.Clone(cfg.URLs), sources: make([]source, len(cfg.URLs)), local: slices.Clone(cfg.Keys), client: cfg.Client,
+		urls: slices.Clone(cfg.URLs), names: make([]string, len(cfg.URLs)), sources: make([]source, len(cfg.URLs)),
+		local: slices.Clone(cfg.Keys), client: cfg.Client,
 		interval: cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval), cooldown: cmp.Or(cfg.Cooldown, DefaultCooldown),
 		timeout: cmp.Or(cfg.Timeout, DefaultTimeout), maxBody: cmp.Or(cfg.MaxBodySize, DefaultMaxBodySize),
 		maxStale: cfg.MaxStale, log: cmp.Or(cfg.Logger, slog.Default()), now: clock(cfg.Now), hooks: cfg.Hooks,
@@ -166,6 +168,7 @@ func newCache(cfg CacheConfig) (*Cache, error) {
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
 			return nil, fmt.Errorf("%w: JWK Set URL %d is not an http(s) URL", ErrConfig, i)
 		}
+		c.names[i] = p.Scheme + "://" + p.Host + p.Path
 	}
 	if err := checkLocal(c.local, len(c.urls)); err != nil {
 		return nil, err

@@ -130,7 +130,7 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	for i, u := range c.urls {
 		wg.Go(func() {
 			start := c.hooks.Time() // zero without hooks
-			results[i] = c.get(ctx, u)
+			results[i] = c.get(ctx, u, c.names[i])
 			results[i].start, results[i].took = start, c.hooks.Time().Sub(start)
 		})
 	}
@@ -166,17 +166,17 @@ func (c *Cache) fetchAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// get fetches and parses the JWK Set at u.
-func (c *Cache) get(ctx context.Context, u string) (r result) {
+// get fetches and parses the JWK Set at u, named name in messages.
+func (c *Cache) get(ctx context.Context, u, name string) (r result) {
 	body, err := c.download(ctx, u, &r.status)
 	if err == nil {
 		r.keys, r.skipped, err = ParseSet(body)
 	}
 	if err != nil {
-		return result{status: r.status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, redact(u), err)}
+		return result{status: r.status, err: fmt.Errorf("%w: GET %s: %w", ErrKeysUnavailable, name, err)}
 	}
 	for i, err := range r.skipped {
-		r.skipped[i] = fmt.Errorf("%w (from %s)", err, redact(u))
+		r.skipped[i] = fmt.Errorf("%w (from %s)", err, name)
 	}
 	return r
 }
@@ -239,15 +239,6 @@ func withRedirectPolicy(base *http.Client, timeout time.Duration) *http.Client {
 		return nil
 	}
 	return &cl
-}
-
-// redact returns u without credentials or query, for messages.
-func redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return p.Scheme + "://" + p.Host + p.Path
 }
 
 // report logs a failed fetch or a key left out of a set.

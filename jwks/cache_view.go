@@ -75,7 +75,7 @@ func (c *Cache) publish(now time.Time) []error {
 			next.staleAt = until
 		}
 		keys = append(keys, s.keys...)
-		origin = append(origin, slices.Repeat([]string{redact(c.urls[i])}, len(s.keys))...)
+		origin = append(origin, slices.Repeat([]string{c.names[i]}, len(s.keys))...)
 	}
 	keys, origin = withoutCopies(keys, origin)
 	var dropped []error

@@ -27,7 +27,7 @@ func (c *Cache) reportFetch(ctx context.Context, i int, r result) {
 		return
 	}
 	e := observe.Fetch{
-		URL: redact(c.urls[i]), Start: r.start, Duration: r.took, Status: r.status, Err: r.err,
+		URL: c.names[i], Start: r.start, Duration: r.took, Status: r.status, Err: r.err,
 		Keys: len(r.keys), Added: r.added, Removed: r.removed,
 	}
 	for _, err := range r.skipped {
@@ -74,7 +74,7 @@ func (c *Cache) crossed(prev *view, now time.Time) []observe.Stale {
 		}
 		until := s.fetched.Add(c.maxStale)
 		if !until.Before(prev.staleAt) && !now.Before(until) {
-			out = append(out, observe.Stale{URL: redact(c.urls[i]), Age: now.Sub(s.fetched)})
+			out = append(out, observe.Stale{URL: c.names[i], Age: now.Sub(s.fetched)})
 		}
 	}
 	return out
