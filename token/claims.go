@@ -7,7 +7,6 @@ import (
 	"iter"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -186,7 +185,7 @@ func (c *Claims) SetExtra(name string, value json.RawMessage) error {
 	if err := json.Compact(&compact, value); err != nil {
 		return fmt.Errorf("%w: extra claim %q is not valid JSON", ErrNotMinted, name)
 	}
-	if end, err := scanValue(compact.Bytes(), 0, 1); err != nil || end != compact.Len() || !utf8.Valid(compact.Bytes()) {
+	if end, err := scanValue(compact.Bytes(), 0, 1); err != nil || end != compact.Len() {
 		return fmt.Errorf("%w: extra claim %q would not verify", ErrNotMinted, name)
 	}
 	obj := []byte{'{'}
