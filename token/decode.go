@@ -66,7 +66,8 @@ func decodeSegment(dst []byte, s string) ([]byte, error) {
 	out, t := dst[o:need], &b64quad
 	var n, bad uint32
 	// Each group but the last is stored as four bytes, the fourth the next
-	// group's first.
+	// group's first; the last is stored on its own, so that nothing is
+	// written past need (one loop that chose per group was a third slower).
 	for len(s) >= 8 && len(out) >= 4 {
 		n = t[0][s[0]] | t[1][s[1]] | t[2][s[2]] | t[3][s[3]]
 		bad |= n
@@ -232,7 +233,6 @@ func (d *decoded) read(k int, data []byte, at int, exp *expected) (end int, err 
 	if err != nil {
 		return 0, err
 	}
-	var s string
 	switch k {
 	case claimScope:
 		c.Scope, err = scopeValue(data[at:end], d.scope[:0:len(d.scope)])
@@ -243,6 +243,7 @@ func (d *decoded) read(k int, data []byte, at int, exp *expected) (end int, err 
 	case claimJti:
 		c.ID, err = d.text(data, at, end, esc, exp)
 	case claimAud:
+		var s string
 		if s, err = d.text(data, at, end, esc, exp); s != "" {
 			c.Audience = append(d.aud[:0], s)
 		}
@@ -376,5 +377,3 @@ func timeValue(data []byte, at int, t *time.Time) (end int, err error) {
 	*t = time.Unix(n, 0).UTC()
 	return end, nil
 }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

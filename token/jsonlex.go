@@ -15,7 +15,7 @@ import (
 // scanNumber scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func scanNumber(data []byte, i int) (int, error) {
 	digits := func(i int) int {
-		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+		for i < len(data) && isDigit(data[i]) {
 			i++
 		}
 		return i
@@ -26,7 +26,7 @@ func scanNumber(data []byte, i int) (int, error) {
 	switch {
 	case i < len(data) && data[i] == '0':
 		i++
-	case i < len(data) && data[i] >= '1' && data[i] <= '9':
+	case i < len(data) && isDigit(data[i]): // 1-9: '0' is the case above
 		i = digits(i)
 	default:
 		return 0, errJSON
@@ -136,8 +136,10 @@ func stringStops(w uint64) uint64 {
 	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (w-ones*0x20)&^w | w) & highs
 }
 
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 func skipSpace(data []byte, i int) int {
